@@ -1,0 +1,121 @@
+# rstwatch: build, test, install.  `make V=1` shows full commands.
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+UNISTD_H ?= $(firstword $(wildcard /usr/include/$(shell uname -m)-linux-gnu/asm/unistd_64.h \
+				    /usr/include/asm/unistd_64.h))
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+WARN := -Wall -Wextra -Werror
+# snprintf truncation is intended wherever it is used
+USER_WARN := -Wno-format-truncation
+CFLAGS ?= -O2 -g
+CFLAGS += $(WARN) $(USER_WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT) \
+	  -DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"'
+LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+LDLIBS += $(LIBBPF_LIBS) -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
+	      -Wno-unused-function -I$(OUTPUT) -Iinclude -Ibpf
+
+BPF_PROGS := resets
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+# Pure code that unit tests link without BPF or root.
+CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
+	     user/format.c user/syscalls.c user/filter.c
+APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c \
+	    user/out_text.c user/out_json.c user/counters.c user/log.c
+CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
+APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(filter-out tests/unit/unit.c,\
+	      $(wildcard tests/unit/test_*.c)))
+TOOLS := $(OUTPUT)/rstgen
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-9s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean test test-unit test-e2e check-format lint install run
+
+all: $(OUTPUT)/rstwatch $(TOOLS)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "rstwatch build: $(VMLINUX_BTF) missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/syscall_names.h: $(UNISTD_H) | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)awk '$$1 == "#define" && $$2 ~ /^__NR_/ { n = substr($$2, 6); \
+		printf "\t[%d] = \"%s\",\n", $$3, n }' $< > $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h include/rstwatch.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c user/*.h include/rstwatch.h $(SKELS) $(OUTPUT)/syscall_names.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/rstwatch: $(APP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+$(OUTPUT)/rstgen: tests/tools/rstgen.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -fsanitize=address,undefined $< $(CORE_SRCS) -o $@
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tests/run-unit.sh $(UNIT_TESTS)
+
+test-e2e: all
+	$(Q)tests/run-e2e.sh
+
+# The whole suite: unit tests (no root), then end-to-end tests (root).
+test: all $(UNIT_TESTS)
+	$(Q)tests/run-all.sh $(UNIT_TESTS)
+
+check-format:
+	$(Q)clang-format --dry-run --Werror user/*.c user/*.h include/*.h bpf/*.c bpf/*.h \
+		tests/unit/*.c tests/unit/*.h tests/tools/*.c
+
+lint:
+	$(Q)shellcheck scripts/*.sh tests/*.sh tests/lib/*.sh tests/e2e/*.sh .ci/run
+
+run: all
+	$(Q)$(OUTPUT)/rstwatch $(ARGS)
+
+install: $(OUTPUT)/rstwatch
+	install -D -m 0755 $(OUTPUT)/rstwatch $(DESTDIR)$(PREFIX)/sbin/rstwatch
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One accessor per kernel difference, decided by CO-RE at load time, never by
+ * kernel version numbers.
+ */
+#ifndef CORE_FIXES_BPF_H
+#define CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/*
+ * tcp_send_reset gained `enum sk_rst_reason reason` as a third argument, and
+ * its own event class `trace_event_raw_tcp_send_reset`, in Linux 6.10 (the
+ * "rstreason" series).  Before that the tp_btf arguments are (sk, skb) only
+ * and the third slot must not be read: the branch is dead code there.
+ */
+static __always_inline bool send_reset_has_reason(void)
+{
+	return bpf_core_field_exists(struct trace_event_raw_tcp_send_reset, reason);
+}
+
+/*
+ * Process context, without preempt_count(): that variable moved between
+ * kernels (per-CPU `__preempt_count`, then `struct pcpu_hot`, then back) and
+ * its address is not resolvable where kallsyms lacks data symbols.  Instead:
+ * hard and soft interrupts run on the per-CPU IRQ stack (x86-64
+ * do_softirq_own_stack), so a user task on its own task stack is in process
+ * context.  Kernel threads (ksoftirqd runs softirqs on its task stack) are
+ * never counted as process context.  The stack position is that of the
+ * tracepoint's argument array (ctx), which the kernel builds on the running
+ * stack; r10 may point to a per-CPU private BPF stack (Linux 6.13+).
+ */
+#define RSTW_PF_KTHREAD 0x00200000
+
+static __always_inline bool on_user_task_stack(const void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned long lo, hi, sp;
+
+	if (task->flags & RSTW_PF_KTHREAD)
+		return false;
+	lo = (unsigned long)task->stack;
+	hi = (unsigned long)bpf_task_pt_regs(task);
+	sp = (unsigned long)ctx;
+	return sp > lo && sp < hi;
+}
+
+/* sk_protocol was a bitfield before 5.6; BPF_CORE_READ handles the u16 form. */
+static __always_inline __u16 sk_protocol_of(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_protocol);
+}
+
+#endif /* CORE_FIXES_BPF_H */

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reset tracepoints and socket-owner tracking.
+ *
+ * Records raw facts only: which socket, which segment, which context.  Every
+ * reset is counted exactly in a per-CPU map by its fact key; the ring buffer
+ * carries samples, and every failed reserve is counted.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "rstwatch.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP_NUM 6
+#define SOCK_STREAM_NUM 1
+
+/* Set by the loader before load; constant for the verifier. */
+const volatile bool have_task_ctx = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* fact key */
+	__type(value, __u64);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RSTW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* socket cookie -> the process seen using the socket in process context */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, __u64);
+	__type(value, struct rstw_task);
+} owners SEC(".maps");
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline void stat_inc(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/* Exact: the count survives a full ring buffer and a slow reader. */
+static __always_inline void count_key(__u32 key)
+{
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
+		return;
+	/* another CPU inserted the key first */
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	stat_inc(RSTW_STAT_COUNT_LOST);
+}
+
+static __always_inline bool in_task_ctx(const void *ctx)
+{
+	if (!have_task_ctx)
+		return false;
+	return on_user_task_stack(ctx);
+}
+
+static __always_inline __s32 current_syscall(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+
+	if (task->flags & RSTW_PF_KTHREAD)
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return -1;
+	return (__s32)BPF_CORE_READ(regs, orig_ax);
+#else
+	return -1;
+#endif
+}
+
+static __always_inline void task_fill(struct rstw_task *t)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	t->pid = (__u32)id;
+	t->tgid = id >> 32;
+	t->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+static __always_inline void owner_record(struct sock *sk)
+{
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct rstw_task *old, t = {};
+
+	old = bpf_map_lookup_elem(&owners, &cookie);
+	if (old && old->tgid == tgid)
+		return;
+	task_fill(&t);
+	if (bpf_map_update_elem(&owners, &cookie, &t, BPF_ANY))
+		stat_inc(RSTW_STAT_OWNER_LOST);
+}
+
+static __always_inline bool is_tcp_stream(const struct sock *sk)
+{
+	return sk_protocol_of(sk) == IPPROTO_TCP_NUM &&
+	       BPF_CORE_READ(sk, sk_type) == SOCK_STREAM_NUM;
+}
+
+static __always_inline __u32 netns_of_sk(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* Local/remote from the socket: this host's view of an established flow. */
+static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_event *e)
+{
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* a closing full socket has already released its port (inet_num = 0) */
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+		e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else
+		e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/*
+ * Local/remote from the segment that caused a reset (we are its destination).
+ * Returns false if the headers cannot be read.
+ */
+static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rstw_event *e)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr tcp;
+	__u8 vihl;
+
+	if (!head || nh == (__u16)~0U || th == (__u16)~0U)
+		return false;
+	if (bpf_probe_read_kernel(&vihl, 1, head + nh))
+		return false;
+	if ((vihl >> 4) == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		e->family = AF_INET;
+		__builtin_memcpy(e->laddr, &ip.daddr, 4);
+		__builtin_memcpy(e->raddr, &ip.saddr, 4);
+	} else if ((vihl >> 4) == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		e->family = AF_INET6;
+		__builtin_memcpy(e->laddr, &ip6.daddr, 16);
+		__builtin_memcpy(e->raddr, &ip6.saddr, 16);
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return false;
+	e->lport = bpf_ntohs(tcp.dest);
+	e->rport = bpf_ntohs(tcp.source);
+	e->tcp_flags = ((__u8 *)&tcp)[13];
+	return true;
+}
+
+/* Facts from a socket; only full sockets have more than the common part. */
+static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
+{
+	__u32 facts = 0;
+	unsigned long flags;
+	struct socket *sock;
+
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->netns = netns_of_sk(sk);
+	e->cookie = bpf_get_socket_cookie(sk);
+	if (e->state == TCP_TIME_WAIT || e->state == TCP_NEW_SYN_RECV)
+		return 0;
+
+	flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	if ((flags & (1UL << SOCK_LINGER)) && BPF_CORE_READ(sk, sk_lingertime) == 0)
+		facts |= RSTW_F_LINGER0;
+	if (flags & (1UL << SOCK_DEAD))
+		facts |= RSTW_F_ORPHAN;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */)
+		facts |= RSTW_F_RCV_SHUT;
+
+	if (e->state == TCP_LISTEN) {
+		e->ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
+		e->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		if (e->ack_backlog > e->max_ack_backlog)
+			facts |= RSTW_F_LISTEN_FULL;
+	} else if (e->state != TCP_SYN_SENT) {
+		struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+		e->unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+		if (e->unread)
+			facts |= RSTW_F_UNREAD;
+	}
+
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (sock) {
+		struct socket_alloc *sa = container_of(sock, struct socket_alloc, socket);
+
+		e->sk_ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
+	}
+	return facts;
+}
+
+static __always_inline void owner_lookup(struct rstw_event *e)
+{
+	struct rstw_task *o;
+
+	if (!e->cookie)
+		return;
+	o = bpf_map_lookup_elem(&owners, &e->cookie);
+	if (!o)
+		return;
+	e->owner = *o;
+	e->owner_src = RSTW_OWNER_TRACKED;
+}
+
+/* Count, then sample.  The count never depends on the ring buffer. */
+static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts)
+{
+	__u32 sysnr = RSTW_SYSCALL_NONE;
+	struct rstw_event *e;
+
+	if (facts & RSTW_F_TASK) {
+		if (tmpl->syscall_nr >= 0 && (__u32)tmpl->syscall_nr < RSTW_SYSCALL_NONE)
+			sysnr = tmpl->syscall_nr;
+	}
+	tmpl->key = rstw_key_make(dir, tmpl->reason, tmpl->state, facts, sysnr);
+	count_key(tmpl->key);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(RSTW_STAT_RB_LOST);
+		return;
+	}
+	__builtin_memcpy(e, tmpl, sizeof(*e));
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(RSTW_STAT_EVENTS);
+}
+
+/* A per-CPU scratch event: too large for the 512-byte BPF stack with room to spare. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rstw_event);
+} scratch SEC(".maps");
+
+static __always_inline struct rstw_event *event_begin(__u32 reason)
+{
+	__u32 zero = 0;
+	struct rstw_event *e = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->abi = RSTW_ABI_VERSION;
+	e->size = sizeof(*e);
+	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->reason = reason;
+	e->syscall_nr = -1;
+	task_fill(&e->cur);
+	return e;
+}
+
+static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e)
+{
+	if (!in_task_ctx(ctx))
+		return 0;
+	e->syscall_nr = current_syscall();
+	return RSTW_F_TASK;
+}
+
+static __always_inline int handle_send(const void *ctx, struct sock *sk, struct sk_buff *skb,
+				       __u32 reason)
+{
+	struct rstw_event *e = event_begin(reason);
+	__u32 facts;
+
+	if (!e)
+		return 0;
+	facts = context_facts(ctx, e);
+	if (sk)
+		facts |= sk_facts(sk, e);
+	if (skb && tuple_from_skb(skb, e)) {
+		facts |= RSTW_F_SEGMENT;
+		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
+			facts |= RSTW_F_SYN;
+		if (!sk) {
+			struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+			e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		}
+	} else if (sk) {
+		tuple_from_sk(sk, e);
+	}
+	owner_lookup(e);
+	emit(e, RSTW_DIR_SENT, facts);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(send_reset, struct sock *sk, struct sk_buff *skb)
+{
+	__u32 reason = RSTW_REASON_NONE;
+
+	if (send_reset_has_reason())
+		reason = (__u32)ctx[2];
+	return handle_send(ctx, sk, skb, reason);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(receive_reset, struct sock *sk)
+{
+	struct rstw_event *e = event_begin(RSTW_REASON_NONE);
+	__u32 facts;
+
+	if (!e || !sk)
+		return 0;
+	facts = context_facts(ctx, e) | sk_facts(sk, e);
+	tuple_from_sk(sk, e);
+	owner_lookup(e);
+	emit(e, RSTW_DIR_RECEIVED, facts);
+	return 0;
+}
+
+/*
+ * Owner tracking.  These transitions only happen inside a syscall on the
+ * socket (connect, listen, close/shutdown), so current is its user.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (newstate != TCP_SYN_SENT && newstate != TCP_LISTEN && newstate != TCP_FIN_WAIT1 &&
+	    newstate != TCP_LAST_ACK)
+		return 0;
+	if (!is_tcp_stream(sk))
+		return 0;
+	owner_record(sk);
+	return 0;
+}
+
+/* send/recv syscalls: catches accepted sockets, which no transition above sees. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(track_recv, struct sock *sk, int ret, int flags)
+{
+	if (is_tcp_stream(sk))
+		owner_record(sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(track_send, struct sock *sk, int ret, int flags)
+{
+	if (is_tcp_stream(sk))
+		owner_record(sk);
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The contract between the BPF programs (bpf/) and user space (user/).
+ *
+ * The kernel side records raw facts only. The facts that decide a cause are
+ * packed into one 32-bit "fact key": it is both the key of the exact per-CPU
+ * counters and a field of every sampled event, so counts and events are
+ * attributed by the same pure function in user space and can never disagree.
+ *
+ * Append-only: bump RSTW_ABI_VERSION when the event layout changes.
+ */
+#ifndef RSTWATCH_H
+#define RSTWATCH_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RSTW_ABI_VERSION 1
+#define RSTW_COMM_LEN 16
+
+enum rstw_dir {
+	RSTW_DIR_SENT = 0,
+	RSTW_DIR_RECEIVED = 1,
+};
+
+/* Kernel reason slot when the kernel gives none (tracepoint without `reason`). */
+#define RSTW_REASON_NONE 63u
+/* Syscall slot when not in process context, or the number does not fit. */
+#define RSTW_SYSCALL_NONE 0x3ffu
+
+/* Raw facts about the socket and context of a reset (bits of the fact key). */
+enum rstw_fact {
+	RSTW_F_SEGMENT = 1u << 0, /* a reply to an incoming segment (skb present) */
+	RSTW_F_SYN = 1u << 1, /* that segment was a SYN without ACK */
+	RSTW_F_TASK = 1u << 2, /* process context (a syscall), not softirq/timer */
+	RSTW_F_LINGER0 = 1u << 3, /* SO_LINGER on with a zero timeout */
+	RSTW_F_ORPHAN = 1u << 4, /* the application has closed the socket */
+	RSTW_F_LISTEN_FULL = 1u << 5, /* a listener whose accept queue is full */
+	RSTW_F_UNREAD = 1u << 6, /* unread data in the receive queue */
+	RSTW_F_RCV_SHUT = 1u << 7, /* receive side shut down (shutdown/close) */
+};
+
+/*
+ * Fact key layout: facts 0-7, TCP state 8-11 (0 = no socket), kernel reason
+ * 12-17, direction 18, syscall number 19-28.
+ */
+#define RSTW_KEY_FACTS_SHIFT 0
+#define RSTW_KEY_STATE_SHIFT 8
+#define RSTW_KEY_REASON_SHIFT 12
+#define RSTW_KEY_DIR_SHIFT 18
+#define RSTW_KEY_SYSCALL_SHIFT 19
+
+static inline __u32 rstw_key_make(__u32 dir, __u32 reason, __u32 state, __u32 facts,
+				  __u32 syscall_nr)
+{
+	if (reason > RSTW_REASON_NONE)
+		reason = RSTW_REASON_NONE;
+	if (syscall_nr > RSTW_SYSCALL_NONE)
+		syscall_nr = RSTW_SYSCALL_NONE;
+	return (facts & 0xffu) | (state & 0xfu) << RSTW_KEY_STATE_SHIFT |
+	       reason << RSTW_KEY_REASON_SHIFT | (dir & 1u) << RSTW_KEY_DIR_SHIFT |
+	       syscall_nr << RSTW_KEY_SYSCALL_SHIFT;
+}
+
+static inline __u32 rstw_key_facts(__u32 key)
+{
+	return key & 0xffu;
+}
+static inline __u32 rstw_key_state(__u32 key)
+{
+	return (key >> RSTW_KEY_STATE_SHIFT) & 0xfu;
+}
+static inline __u32 rstw_key_reason(__u32 key)
+{
+	return (key >> RSTW_KEY_REASON_SHIFT) & 0x3fu;
+}
+static inline __u32 rstw_key_dir(__u32 key)
+{
+	return (key >> RSTW_KEY_DIR_SHIFT) & 1u;
+}
+static inline __u32 rstw_key_syscall(__u32 key)
+{
+	return (key >> RSTW_KEY_SYSCALL_SHIFT) & 0x3ffu;
+}
+
+/* Self-accounting slots of the per-CPU `stats` array. */
+enum rstw_stat {
+	RSTW_STAT_EVENTS = 0, /* events submitted to the ring buffer */
+	RSTW_STAT_RB_LOST, /* ring buffer reserve failed: sample lost, count kept */
+	RSTW_STAT_COUNT_LOST, /* counter map full: a count was lost */
+	RSTW_STAT_OWNER_LOST, /* owner map update failed */
+	RSTW_STAT_MAX,
+};
+
+/* Where the owner fields of an event came from. */
+enum rstw_owner_src {
+	RSTW_OWNER_NONE = 0, /* no owner known to the kernel side */
+	RSTW_OWNER_TRACKED = 1, /* recorded in process context on this socket */
+};
+
+struct rstw_task {
+	__u32 pid; /* thread id */
+	__u32 tgid; /* process id */
+	__u64 cgroup_id; /* cgroup v2 id */
+	char comm[RSTW_COMM_LEN];
+};
+
+struct rstw_event {
+	__u16 abi; /* RSTW_ABI_VERSION */
+	__u16 size; /* sizeof(struct rstw_event) */
+	__u32 key; /* fact key, as counted */
+	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() */
+	__u64 cookie; /* socket cookie, 0 without a socket */
+	__u32 netns; /* network namespace inode */
+	__u32 reason; /* kernel reason value, RSTW_REASON_NONE if none */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 state; /* TCP state, 0 without a socket */
+	__u8 tcp_flags; /* flags of the segment that caused the reset */
+	__u8 owner_src; /* enum rstw_owner_src */
+	__u16 lport; /* host byte order, local = this host */
+	__u16 rport;
+	__u8 laddr[16]; /* IPv4 uses the first 4 bytes */
+	__u8 raddr[16];
+	__u32 sk_ino; /* socket inode, 0 if none (for /proc fallback) */
+	__u32 ack_backlog; /* listener accept queue length */
+	__u32 max_ack_backlog; /* listener accept queue limit */
+	__u32 unread; /* bytes received but not read */
+	__s32 syscall_nr; /* current syscall, -1 outside process context */
+	__u32 pad;
+	struct rstw_task owner; /* tracked owner of the socket */
+	struct rstw_task cur; /* task on the CPU when it happened */
+};
+
+#define RSTW_TCP_FIN 0x01
+#define RSTW_TCP_SYN 0x02
+#define RSTW_TCP_RST 0x04
+#define RSTW_TCP_PSH 0x08
+#define RSTW_TCP_ACK 0x10
+
+_Static_assert(sizeof(struct rstw_task) == 32, "rstw_task layout");
+_Static_assert(sizeof(struct rstw_event) == 160, "rstw_event layout");
+_Static_assert(__builtin_offsetof(struct rstw_event, laddr) == 40, "rstw_event laddr");
+_Static_assert(__builtin_offsetof(struct rstw_event, owner) == 96, "rstw_event owner");
+
+#endif /* RSTWATCH_H */

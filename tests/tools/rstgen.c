@@ -1,0 +1,824 @@
+/*
+ * rstgen - TCP reset traffic generator for the rstwatch end-to-end tests.
+ *
+ *   rstgen server|client SCENARIO -a ADDR -p PORT [-n COMM] [-t TIMEOUT_MS]
+ *
+ * One process plays one side of one TCP connection and provokes (or
+ * undergoes) a specific kind of TCP reset.  Output is JSON Lines on stdout,
+ * one object per event, flushed after every line:
+ *
+ *   {"role":"server","scenario":"..","event":"listening","pid":N,"comm":"..",...}
+ *   {"role":..,"event":"connected","laddr":"..","lport":N,"raddr":"..","rport":N,...}
+ *   {"role":..,"event":"sent","bytes":100,...}
+ *   {"role":..,"event":"eof",...}
+ *   {"role":..,"event":"done","result":"ECONNRESET","op":"read",...}
+ *
+ * "result" is "ok", "EOF", "timeout" (an rstgen wait ran out), "data"
+ * (unexpected payload) or the errno name the side observed; "op" says which
+ * call reported it.  Exit status: 0 = scenario played out as expected,
+ * 1 = it did not (one-line reason on stderr), 2 = bad usage.
+ *
+ * Every wait is bounded by TIMEOUT_MS (default 5000); nothing blocks forever.
+ *
+ * Scenarios (side that sends the RST -> kernel reset reason, Linux 6.18):
+ *   closed_port      client only; connect() to a closed port.
+ *                    server host -> NO_SOCKET.  client: ECONNREFUSED
+ *   no_socket        server closes the accepted socket in TCP_REPAIR mode
+ *                    (silently forgotten); client waits 500 ms, sends data.
+ *                    server host -> NO_SOCKET.  client: ECONNRESET
+ *   abort_on_close   client sends 100 bytes; server close()s without reading.
+ *                    server -> TCP_ABORT_ON_CLOSE.  client: ECONNRESET
+ *   linger_abort     server: SO_LINGER {1, 0}, close().
+ *                    server -> TCP_STATE.  client: ECONNRESET
+ *   linger2_abort    server: TCP_LINGER2 -1, shutdown(SHUT_WR), close() in
+ *                    FIN_WAIT2.  server -> TCP_ABORT_ON_LINGER.
+ *                    client: EOF, then EPIPE (RST in CLOSE_WAIT) or ECONNRESET
+ *   abort_on_data    server: shutdown(SHUT_RDWR), keeps the fd; client reads
+ *                    EOF and writes 100 bytes.  server host (softirq, in the
+ *                    client's sendto) -> TCP_ABORT_ON_DATA.
+ *                    client: EPIPE or ECONNRESET; server: ECONNRESET (its
+ *                    own socket is reset by the abort)
+ *   closed_then_data server close()s and exits (FIN_WAIT2 timewait socket);
+ *                    client reads EOF and writes 100 bytes.
+ *                    server host -> TCP_TIMEWAIT_SOCKET.  client: EPIPE or
+ *                    ECONNRESET
+ *   keepalive        server holds the connection until the timeout; client
+ *                    enables 1 s keepalive and waits.  The test must make
+ *                    the server unreachable after the client's "connected".
+ *                    client -> TCP_KEEPALIVE_TIMEOUT.  client: ETIMEDOUT
+ *   peer_close       graceful close on both sides, no reset.  both: ok
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef fallthrough
+#define fallthrough __attribute__((__fallthrough__))
+#endif
+
+#ifndef TCP_REPAIR
+#define TCP_REPAIR 19
+#endif
+
+/* Kernel TCP states as reported in tcp_info.tcpi_state. */
+#define ST_FIN_WAIT2 5
+#define ST_CLOSE 7
+
+/* Results that are not errno values. */
+#define RES_OK 0
+#define RES_EOF (-1)
+#define RES_TIMEOUT (-2)
+#define RES_DATA (-3)
+
+#define PAYLOAD_LEN 100
+#define NO_SOCKET_DELAY_MS 500
+#define STATE_POLL_MS 5
+
+enum scenario {
+	SC_CLOSED_PORT,
+	SC_NO_SOCKET,
+	SC_ABORT_ON_CLOSE,
+	SC_LINGER_ABORT,
+	SC_LINGER2_ABORT,
+	SC_ABORT_ON_DATA,
+	SC_CLOSED_THEN_DATA,
+	SC_KEEPALIVE,
+	SC_PEER_CLOSE,
+};
+
+static const char *const scenario_names[] = {
+	[SC_CLOSED_PORT] = "closed_port",
+	[SC_NO_SOCKET] = "no_socket",
+	[SC_ABORT_ON_CLOSE] = "abort_on_close",
+	[SC_LINGER_ABORT] = "linger_abort",
+	[SC_LINGER2_ABORT] = "linger2_abort",
+	[SC_ABORT_ON_DATA] = "abort_on_data",
+	[SC_CLOSED_THEN_DATA] = "closed_then_data",
+	[SC_KEEPALIVE] = "keepalive",
+	[SC_PEER_CLOSE] = "peer_close",
+};
+
+#define N_SCENARIOS (sizeof(scenario_names) / sizeof(scenario_names[0]))
+
+static const char *g_role;
+static const char *g_scenario;
+static char g_comm[64];
+static int g_timeout_ms = 5000;
+static struct sockaddr_storage g_addr;
+static socklen_t g_addrlen;
+
+#define ERRNO_ENTRY(e) { e, #e }
+static const struct {
+	int num;
+	const char *name;
+} errno_names[] = {
+	ERRNO_ENTRY(ECONNRESET),   ERRNO_ENTRY(ECONNREFUSED),  ERRNO_ENTRY(ECONNABORTED),
+	ERRNO_ENTRY(ETIMEDOUT),    ERRNO_ENTRY(EPIPE),         ERRNO_ENTRY(EHOSTUNREACH),
+	ERRNO_ENTRY(EHOSTDOWN),    ERRNO_ENTRY(ENETUNREACH),   ERRNO_ENTRY(ENETDOWN),
+	ERRNO_ENTRY(ENETRESET),    ERRNO_ENTRY(ENOTCONN),      ERRNO_ENTRY(EADDRINUSE),
+	ERRNO_ENTRY(EADDRNOTAVAIL), ERRNO_ENTRY(EAFNOSUPPORT), ERRNO_ENTRY(EPROTO),
+	ERRNO_ENTRY(ENOPROTOOPT),  ERRNO_ENTRY(EPERM),         ERRNO_ENTRY(EACCES),
+	ERRNO_ENTRY(EINVAL),       ERRNO_ENTRY(EAGAIN),        ERRNO_ENTRY(EINTR),
+	ERRNO_ENTRY(EBADF),        ERRNO_ENTRY(ENOMEM),        ERRNO_ENTRY(ENOBUFS),
+	ERRNO_ENTRY(EMFILE),
+};
+
+static const char *errno_name(int e)
+{
+	static char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++) {
+		if (errno_names[i].num == e)
+			return errno_names[i].name;
+	}
+	snprintf(buf, sizeof(buf), "errno_%d", e);
+	return buf;
+}
+
+static const char *result_name(int r)
+{
+	switch (r) {
+	case RES_OK:
+		return "ok";
+	case RES_EOF:
+		return "EOF";
+	case RES_TIMEOUT:
+		return "timeout";
+	case RES_DATA:
+		return "data";
+	default:
+		return errno_name(r);
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t deadline_in(int ms)
+{
+	return now_ms() + ms;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Poll one fd until DEADLINE.  Returns the revents (> 0), 0 on timeout or
+ * -1 on error (errno set).  POLLERR/POLLHUP are always reported, so
+ * events == 0 waits for an error or hangup only.
+ */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		int64_t left = deadline - now_ms();
+		int n;
+
+		if (left < 0)
+			left = 0;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return p.revents;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static void json_escape(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 7 < len; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(dst + o, len - o, "\\u%04x", c);
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* Print one JSON line; FMT (may be NULL) yields extra ",\"k\":v" members. */
+__attribute__((format(printf, 2, 3)))
+static void emit(const char *event, const char *fmt, ...)
+{
+	char extra[512] = "";
+	char comm[sizeof(g_comm) * 6 + 1];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(extra, sizeof(extra), fmt, ap);
+		va_end(ap);
+	}
+	json_escape(comm, sizeof(comm), g_comm);
+	printf("{\"role\":\"%s\",\"scenario\":\"%s\",\"event\":\"%s\",\"pid\":%d,"
+	       "\"comm\":\"%s\"%s}\n",
+	       g_role, g_scenario, event, (int)getpid(), comm, extra);
+	fflush(stdout);
+}
+
+/* Print the "done" line; on failure also a one-line reason on stderr. */
+__attribute__((format(printf, 4, 5)))
+static int finish(int result, const char *op, bool ok, const char *why, ...)
+{
+	va_list ap;
+
+	emit("done", ",\"result\":\"%s\",\"op\":\"%s\"", result_name(result), op);
+	if (ok)
+		return 0;
+	fprintf(stderr, "rstgen %s %s: ", g_role, g_scenario);
+	va_start(ap, why);
+	vfprintf(stderr, why, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rstgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (usage: rstgen server|client SCENARIO -a ADDR -p PORT [-n COMM] [-t TIMEOUT_MS])\n",
+	      stderr);
+	exit(2);
+}
+
+/* Format an address as a plain literal; v4-mapped IPv6 becomes a dotted quad. */
+static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len, int *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	*port = 0;
+	snprintf(buf, len, "?");
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)len);
+		*port = ntohs(sin->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+static void emit_connected(int fd)
+{
+	struct sockaddr_storage l = { 0 }, r = { 0 };
+	socklen_t ll = sizeof(l), rl = sizeof(r);
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	int lp, rp;
+
+	getsockname(fd, (struct sockaddr *)&l, &ll);
+	getpeername(fd, (struct sockaddr *)&r, &rl);
+	format_addr(&l, la, sizeof(la), &lp);
+	format_addr(&r, ra, sizeof(ra), &rp);
+	emit("connected", ",\"laddr\":\"%s\",\"lport\":%d,\"raddr\":\"%s\",\"rport\":%d", la, lp,
+	     ra, rp);
+}
+
+static int so_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* Current TCP state of FD, or -1. */
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	return ti.tcpi_state;
+}
+
+/* Wait (bounded) until FD is in TCP state WANT.  Returns RES_OK or RES_TIMEOUT. */
+static int wait_tcp_state(int fd, int want, int64_t deadline)
+{
+	for (;;) {
+		if (tcp_state(fd) == want)
+			return RES_OK;
+		if (now_ms() >= deadline)
+			return RES_TIMEOUT;
+		sleep_ms(STATE_POLL_MS);
+	}
+}
+
+/*
+ * Read (discarding payload) until EOF, an error or DEADLINE.  Returns
+ * RES_EOF, RES_TIMEOUT, RES_DATA (only if STOP_ON_DATA) or an errno value.
+ */
+static int await_eof_or_error(int fd, int64_t deadline, bool stop_on_data, size_t *nread)
+{
+	char buf[4096];
+
+	for (;;) {
+		int rev = wait_fd(fd, POLLIN, deadline);
+		ssize_t n;
+
+		if (rev == 0)
+			return RES_TIMEOUT;
+		if (rev < 0)
+			return errno;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			if (nread)
+				*nread += (size_t)n;
+			if (stop_on_data)
+				return RES_DATA;
+			continue;
+		}
+		if (n == 0)
+			return RES_EOF;
+		if (errno != EAGAIN && errno != EINTR)
+			return errno;
+	}
+}
+
+static int send_payload(int fd)
+{
+	char buf[PAYLOAD_LEN];
+	ssize_t n;
+
+	memset(buf, 'r', sizeof(buf));
+	n = send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno;
+	if (n != (ssize_t)sizeof(buf))
+		return EAGAIN;
+	emit("sent", ",\"bytes\":%d", (int)n);
+	return 0;
+}
+
+static bool is_reset_errno(int r)
+{
+	return r == ECONNRESET || r == EPIPE;
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+static int client_connect(int *err)
+{
+	int fd, rev;
+
+	fd = socket(g_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&g_addr, g_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	rev = wait_fd(fd, POLLOUT, deadline_in(g_timeout_ms));
+	if (rev <= 0) {
+		*err = rev == 0 ? RES_TIMEOUT : errno;
+		close(fd);
+		return -1;
+	}
+	*err = so_error(fd);
+	if (*err) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * After the peer's FIN has been read: wait for the reset to arrive (the
+ * socket raises POLLERR/POLLHUP), then report what the next call sees.
+ * USE_WRITE selects write() instead of read() as that call; a read after
+ * EOF keeps returning 0, so then the pending socket error is reported.
+ */
+static int client_after_eof(int fd, bool use_write)
+{
+	int rev = wait_fd(fd, 0, deadline_in(g_timeout_ms));
+	int r;
+
+	if (rev == 0)
+		return finish(RES_TIMEOUT, "poll", false, "no reset within %d ms after EOF",
+			      g_timeout_ms);
+	if (rev < 0)
+		return finish(errno, "poll", false, "poll: %s", strerror(errno));
+
+	if (use_write) {
+		char c = 'x';
+
+		if (send(fd, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+			return finish(RES_OK, "write", false, "write succeeded after reset");
+		r = errno;
+		return finish(r, "write", is_reset_errno(r),
+			      "write after reset failed with %s, expected ECONNRESET/EPIPE",
+			      errno_name(r));
+	} else {
+		char buf[64];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			r = errno;
+			return finish(r, "read", is_reset_errno(r),
+				      "read after EOF failed with %s, expected ECONNRESET/EPIPE",
+				      errno_name(r));
+		}
+		if (n > 0)
+			return finish(RES_DATA, "read", false, "unexpected data after EOF");
+		r = so_error(fd);
+		if (!r)
+			return finish(RES_EOF, "read", false,
+				      "no socket error after POLLERR/POLLHUP");
+		return finish(r, "so_error", is_reset_errno(r),
+			      "socket error %s after EOF, expected ECONNRESET/EPIPE",
+			      errno_name(r));
+	}
+}
+
+static int client_run(enum scenario sc)
+{
+	int fd, err = 0, r;
+	size_t nread = 0;
+
+	fd = client_connect(&err);
+	if (fd < 0) {
+		if (sc == SC_CLOSED_PORT)
+			return finish(err, "connect", err == ECONNREFUSED,
+				      "connect: %s, expected ECONNREFUSED", result_name(err));
+		return finish(err, "connect", false, "connect: %s", result_name(err));
+	}
+
+	if (sc == SC_KEEPALIVE) {
+		if (set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1) < 0 ||
+		    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, 1) < 0 ||
+		    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, 1) < 0 ||
+		    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, 1) < 0)
+			return finish(errno, "setsockopt", false, "keepalive options: %s",
+				      strerror(errno));
+	}
+	emit_connected(fd);
+
+	switch (sc) {
+	case SC_CLOSED_PORT:
+		return finish(RES_OK, "connect", false, "connect succeeded, expected ECONNREFUSED");
+
+	case SC_NO_SOCKET:
+		/* Let the server drop the connection silently before sending. */
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms < NO_SOCKET_DELAY_MS ?
+						       g_timeout_ms : NO_SOCKET_DELAY_MS),
+				       true, NULL);
+		if (r != RES_TIMEOUT)
+			return finish(r, "read", false, "connection changed before sending: %s",
+				      result_name(r));
+		r = send_payload(fd);
+		if (r)
+			return finish(r, "write", false, "send: %s", errno_name(r));
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), true, NULL);
+		return finish(r, "read", r == ECONNRESET, "read: %s, expected ECONNRESET",
+			      result_name(r));
+
+	case SC_ABORT_ON_CLOSE:
+		r = send_payload(fd);
+		if (r)
+			return finish(r, "write", false, "send: %s", errno_name(r));
+		fallthrough;
+	case SC_LINGER_ABORT:
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), true, NULL);
+		return finish(r, "read", r == ECONNRESET, "read: %s, expected ECONNRESET",
+			      result_name(r));
+
+	case SC_LINGER2_ABORT:
+	case SC_ABORT_ON_DATA:
+	case SC_CLOSED_THEN_DATA:
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), true, NULL);
+		if (r != RES_EOF)
+			return finish(r, "read", false, "read: %s, expected EOF first",
+				      result_name(r));
+		emit("eof", NULL);
+		if (sc == SC_LINGER2_ABORT)
+			return client_after_eof(fd, false);
+		r = send_payload(fd);
+		if (r)
+			return finish(r, "write", is_reset_errno(r), "send after EOF: %s",
+				      errno_name(r));
+		return client_after_eof(fd, true);
+
+	case SC_KEEPALIVE:
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), true, NULL);
+		return finish(r, "read", r == ETIMEDOUT, "read: %s, expected ETIMEDOUT",
+			      result_name(r));
+
+	case SC_PEER_CLOSE:
+		r = send_payload(fd);
+		if (r)
+			return finish(r, "write", false, "send: %s", errno_name(r));
+		if (shutdown(fd, SHUT_WR) < 0)
+			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		if (r != RES_EOF)
+			return finish(r, "read", false, "read: %s, expected EOF", result_name(r));
+		emit("eof", NULL);
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+	}
+	return finish(RES_OK, "-", false, "unhandled scenario");
+}
+
+/* ---- server ------------------------------------------------------------ */
+
+static int server_listen(int *err)
+{
+	struct sockaddr_storage l = { 0 };
+	socklen_t ll = sizeof(l);
+	char la[INET6_ADDRSTRLEN];
+	int fd, lp;
+
+	fd = socket(g_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto fail;
+	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0)
+		goto fail;
+	if (g_addr.ss_family == AF_INET6 && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&g_addr, g_addrlen) < 0 || listen(fd, 8) < 0)
+		goto fail;
+	getsockname(fd, (struct sockaddr *)&l, &ll);
+	format_addr(&l, la, sizeof(la), &lp);
+	emit("listening", ",\"laddr\":\"%s\",\"lport\":%d", la, lp);
+	return fd;
+fail:
+	*err = errno;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Accept one connection and close the listener right away. */
+static int server_accept(int lfd, int *err)
+{
+	int rev = wait_fd(lfd, POLLIN, deadline_in(g_timeout_ms));
+	int fd;
+
+	if (rev <= 0) {
+		*err = rev == 0 ? RES_TIMEOUT : errno;
+		close(lfd);
+		return -1;
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	*err = errno;
+	/*
+	 * No listener may remain: later segments for a forgotten connection
+	 * must find no socket at all (no_socket).
+	 */
+	close(lfd);
+	return fd;
+}
+
+static int server_run(enum scenario sc)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int lfd, fd, err = 0, r, rev;
+	size_t nread = 0;
+
+	lfd = server_listen(&err);
+	if (lfd < 0)
+		return finish(err, "listen", false, "listen: %s", errno_name(err));
+	fd = server_accept(lfd, &err);
+	if (fd < 0)
+		return finish(err, "accept", false, "accept: %s", result_name(err));
+	emit_connected(fd);
+
+	switch (sc) {
+	case SC_CLOSED_PORT:
+		break;
+
+	case SC_NO_SOCKET:
+		/* Repair mode: close() forgets the connection without FIN/RST. */
+		if (set_int(fd, IPPROTO_TCP, TCP_REPAIR, 1) < 0)
+			return finish(errno, "setsockopt", false,
+				      "TCP_REPAIR: %s (needs CAP_NET_ADMIN)", strerror(errno));
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_ABORT_ON_CLOSE:
+		rev = wait_fd(fd, POLLIN, deadline_in(g_timeout_ms));
+		if (rev <= 0)
+			return finish(rev ? errno : RES_TIMEOUT, "poll", false,
+				      "no data from client");
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_LINGER_ABORT:
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+			return finish(errno, "setsockopt", false, "SO_LINGER: %s",
+				      strerror(errno));
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_LINGER2_ABORT:
+		if (set_int(fd, IPPROTO_TCP, TCP_LINGER2, -1) < 0)
+			return finish(errno, "setsockopt", false, "TCP_LINGER2: %s",
+				      strerror(errno));
+		if (shutdown(fd, SHUT_WR) < 0)
+			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
+		r = wait_tcp_state(fd, ST_FIN_WAIT2, deadline_in(g_timeout_ms));
+		if (r)
+			return finish(r, "tcp_info", false, "FIN_WAIT2 not reached (state %d)",
+				      tcp_state(fd));
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_ABORT_ON_DATA:
+		if (shutdown(fd, SHUT_RDWR) < 0)
+			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
+		r = wait_tcp_state(fd, ST_FIN_WAIT2, deadline_in(g_timeout_ms));
+		if (r)
+			return finish(r, "tcp_info", false, "FIN_WAIT2 not reached (state %d)",
+				      tcp_state(fd));
+		/* The client's data makes the kernel abort this socket: wait for that. */
+		r = wait_tcp_state(fd, ST_CLOSE, deadline_in(g_timeout_ms));
+		if (r)
+			return finish(r, "tcp_info", false, "socket not aborted (state %d)",
+				      tcp_state(fd));
+		r = so_error(fd);
+		close(fd);
+		return finish(r, "so_error", r == ECONNRESET,
+			      "socket error %s, expected ECONNRESET", errno_name(r));
+
+	case SC_CLOSED_THEN_DATA:
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_KEEPALIVE:
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		if (r != RES_TIMEOUT)
+			return finish(r, "read", false, "connection ended early: %s",
+				      result_name(r));
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+
+	case SC_PEER_CLOSE:
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		if (r != RES_EOF)
+			return finish(r, "read", false, "read: %s, expected EOF", result_name(r));
+		if (nread != PAYLOAD_LEN)
+			return finish(RES_DATA, "read", false, "read %zu bytes, expected %d",
+				      nread, PAYLOAD_LEN);
+		emit("eof", NULL);
+		close(fd);
+		return finish(RES_OK, "close", true, "-");
+	}
+	return finish(RES_OK, "-", false, "unhandled scenario");
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static long parse_num(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		usage_error("invalid %s '%s' (%ld..%ld)", what, s, min, max);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *addr = NULL, *port = NULL, *comm = NULL;
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	enum scenario sc = SC_CLOSED_PORT;
+	bool server, found = false;
+	int opt, rc;
+	size_t i;
+
+	if (argc < 3)
+		usage_error("missing role or scenario");
+	if (!strcmp(argv[1], "server"))
+		server = true;
+	else if (!strcmp(argv[1], "client"))
+		server = false;
+	else
+		usage_error("unknown role '%s'", argv[1]);
+	g_role = argv[1];
+	for (i = 0; i < N_SCENARIOS; i++) {
+		if (!strcmp(argv[2], scenario_names[i])) {
+			sc = (enum scenario)i;
+			found = true;
+		}
+	}
+	if (!found)
+		usage_error("unknown scenario '%s'", argv[2]);
+	g_scenario = scenario_names[sc];
+	if (server && sc == SC_CLOSED_PORT)
+		usage_error("scenario closed_port has no server side");
+
+	/* Options follow the two positional words; argv[2] acts as argv[0]. */
+	opterr = 0;
+	while ((opt = getopt(argc - 2, argv + 2, ":a:p:n:t:")) != -1) {
+		switch (opt) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
+		case 'n':
+			comm = optarg;
+			break;
+		case 't':
+			g_timeout_ms = (int)parse_num(optarg, 1, 3600000, "timeout");
+			break;
+		case ':':
+			usage_error("option -%c needs an argument", optopt);
+		default:
+			usage_error("unknown option -%c", optopt);
+		}
+	}
+	if (optind < argc - 2)
+		usage_error("unexpected argument '%s'", argv[optind + 2]);
+	if (!addr || !port)
+		usage_error("-a ADDR and -p PORT are required");
+	parse_num(port, server ? 0 : 1, 65535, "port");
+	if (comm && !*comm)
+		usage_error("empty -n COMM");
+
+	if (!comm)
+		comm = server ? "rg-server" : "rg-client";
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
+	if (prctl(PR_GET_NAME, g_comm, 0, 0, 0) < 0)
+		snprintf(g_comm, sizeof(g_comm), "%s", comm);
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(addr, port, &hints, &ai) || !ai)
+		usage_error("invalid address '%s' (need an IPv4 or IPv6 literal)", addr);
+	if (ai->ai_addrlen > sizeof(g_addr) ||
+	    (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)) {
+		freeaddrinfo(ai);
+		usage_error("unsupported address '%s'", addr);
+	}
+	memcpy(&g_addr, ai->ai_addr, ai->ai_addrlen);
+	g_addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = server ? server_run(sc) : client_run(sc);
+	return rc;
+}

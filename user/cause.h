@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Cause attribution: a pure function of the kernel's facts.  The same function
+ * attributes sampled events and the exact per-CPU counters.
+ */
+#ifndef RSTW_CAUSE_H
+#define RSTW_CAUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "causes.h"
+
+struct cause_input {
+	uint32_t key; /* fact key (include/rstwatch.h) */
+	const char *reason; /* kernel reason name without prefix, NULL if none */
+	const char *syscall; /* syscall name if in process context, else NULL */
+};
+
+enum rstw_cause cause_attribute(const struct cause_input *in);
+
+/*
+ * Where the kernel was: "syscall:close", "process", "softirq", "timer", or
+ * "unknown" when this kernel cannot tell process context (ctx_known false).
+ */
+void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size_t len);
+
+/* The owner of a reset may be the task on the CPU only in these cases. */
+bool cause_current_is_actor(enum rstw_cause c, const struct cause_input *in);
+
+#endif

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The cause taxonomy: what each reset means and what to check. */
+#include <string.h>
+
+#include "causes.h"
+
+static const struct cause_info causes[CAUSE__COUNT] = {
+	[CAUSE_CLOSED_PORT] = { "closed_port", CDIR_SENT, 11,
+				"a SYN arrived for a port nobody listens on",
+				"is the service running and listening on this address and port (ss -ltn)? "
+				"check the client's target port and any load balancer health checks" },
+	[CAUSE_NO_SOCKET] = { "no_socket", CDIR_SENT, 1,
+			      "a segment arrived for a connection this host does not know",
+			      "the peer holds a half-open connection: this host or service restarted, a NAT or "
+			      "load balancer mapping expired, or the socket was closed long ago" },
+	[CAUSE_ABORT_ON_CLOSE] = { "abort_on_close", CDIR_SENT, 16,
+				   "the application closed the socket with unread data",
+				   "the application closes before reading the whole request or response: read to EOF "
+				   "before close(), or check its error paths and timeouts" },
+	[CAUSE_LINGER_ABORT] = { "linger_abort", CDIR_SENT, 6,
+				 "the application closed with SO_LINGER {on, 0}: an abortive release",
+				 "the application (or its framework) sets SO_LINGER with zero timeout on purpose; "
+				 "check why it aborts instead of closing gracefully" },
+	[CAUSE_LINGER2_ABORT] = { "linger2_abort", CDIR_SENT, 6,
+				  "closed in FIN_WAIT2 with TCP_LINGER2 < 0: the FIN_WAIT2 state was skipped",
+				  "the application sets TCP_LINGER2 to a negative value; the peer never closed its "
+				  "side" },
+	[CAUSE_ABORT_ON_DATA] = { "abort_on_data", CDIR_SENT, 1,
+				  "data arrived after the application shut down or closed the connection",
+				  "the peer kept sending after this side closed: check request/response framing, "
+				  "keep-alive and idle timeouts on both sides" },
+	[CAUSE_TIMEWAIT] = { "timewait", CDIR_SENT, 1,
+			     "a segment arrived for a connection already closed (TIME_WAIT or orphaned FIN_WAIT2)",
+			     "the peer sent data after this side closed; check idle timeouts and connection "
+			     "reuse on the peer" },
+	[CAUSE_KEEPALIVE_TIMEOUT] = { "keepalive_timeout", CDIR_SENT, 17,
+				      "keepalive probes went unanswered: the peer or the path is gone",
+				      "the peer crashed or a firewall/NAT dropped the idle flow; check "
+				      "tcp_keepalive_* sysctls and middlebox idle timeouts" },
+	[CAUSE_LISTEN_OVERFLOW] = { "listen_overflow", CDIR_SENT, 14,
+				    "accept queue full with tcp_abort_on_overflow=1",
+				    "the application accepts too slowly: raise the listen() backlog and "
+				    "net.core.somaxconn, or add workers" },
+	[CAUSE_INVALID_SYN] = { "invalid_syn", CDIR_SENT, 3,
+				"a SYN or segment was invalid for the connection request",
+				"check for duplicate or crafted SYNs, SYN cookies and the peer's TCP stack" },
+	[CAUSE_INVALID_ACK] = { "invalid_ack", CDIR_SENT, 2,
+				"an unacceptable ACK (wrong sequence, old, or for unsent data)",
+				"check for a middlebox rewriting sequence numbers, or a peer that lost state" },
+	[CAUSE_BAD_FLAGS] = { "bad_flags", CDIR_SENT, 2,
+			      "unacceptable TCP flags for a listener or connection request",
+			      "check for scans or broken peers sending odd flag combinations" },
+	[CAUSE_PAWS] = { "paws", CDIR_SENT, 2, "the PAWS timestamp check failed",
+			 "check for NAT mixing hosts behind one address, or timestamps reset by a restart" },
+	[CAUSE_ABORT_ON_MEMORY] = { "abort_on_memory", CDIR_SENT, 14,
+				    "too many orphaned sockets or TCP memory pressure",
+				    "check net.ipv4.tcp_max_orphans and tcp_mem, and nstat TcpExtTCPAbortOnMemory" },
+	[CAUSE_ADMIN_KILL] = { "admin_kill", CDIR_SENT, 13,
+			       "the socket was destroyed administratively (ss -K, SOCK_DESTROY)",
+			       "someone or something killed the socket: look at the process in context" },
+	[CAUSE_DISCONNECT] = { "disconnect", CDIR_SENT, 6,
+			       "the application disconnected the socket (connect(AF_UNSPEC)) while connected",
+			       "the application reuses or resets sockets with connect(AF_UNSPEC)" },
+	[CAUSE_MPTCP] = { "mptcp", CDIR_SENT, -1, "an MPTCP subflow was reset",
+			  "see the kernel reason (MPTCP_RST_*) and the MPTCP path manager's configuration" },
+	[CAUSE_FIREWALL_REJECT] = { "firewall_reject", CDIR_SENT, -1,
+				    "a reset made outside the TCP stack, e.g. netfilter REJECT --reject-with tcp-reset",
+				    "check nft list ruleset / iptables -S for REJECT rules" },
+	[CAUSE_UNKNOWN] = { "unknown", CDIR_EITHER, 0,
+			    "nothing more specific is known; see the kernel reason",
+			    "compare with nstat TcpExt counters and a packet capture" },
+	[CAUSE_REFUSED] = { "refused", CDIR_RECEIVED, 11,
+			    "our SYN was answered with a reset: connection refused",
+			    "nothing listens on the remote port, or a firewall rejects it" },
+	[CAUSE_PEER_RESET] = { "peer_reset", CDIR_RECEIVED, 0,
+			       "the peer reset an established connection: connection reset by peer",
+			       "look at the peer: run rstwatch there to see why it reset" },
+	[CAUSE_RST_CHALLENGED] = { "rst_challenged", CDIR_RECEIVED, -1,
+				   "an in-window but inexact reset: a challenge ACK was sent, the connection lives (RFC 5961)",
+				   "a spoofed or stale reset; check for middleboxes injecting resets" },
+	[CAUSE_RST_OUT_OF_WINDOW] = { "rst_out_of_window", CDIR_RECEIVED, -1,
+				      "a reset outside the receive window was dropped",
+				      "a stale or spoofed reset; check for middleboxes injecting resets" },
+	[CAUSE_RST_TIMEWAIT] = { "rst_timewait", CDIR_RECEIVED, -1,
+				 "a reset hit a TIME_WAIT socket (TIME-WAIT assassination, RFC 1337)",
+				 "see net.ipv4.tcp_rfc1337" },
+	[CAUSE_RST_NO_SOCKET] = { "rst_no_socket", CDIR_RECEIVED, 1,
+				  "a reset arrived for no socket and was dropped",
+				  "a late reset for a connection already gone, or a spoofed one" },
+};
+
+static const char *const code_texts[] = {
+	[0] = "Unknown",
+	[1] = "Frame Received for Unknown Socket Pair",
+	[2] = "TCP ACK Indication Received in Invalid State",
+	[3] = "TCP SYN Indication Received in Invalid State",
+	[4] = "Security Precedence Failure",
+	[5] = "Update Sub file Failure",
+	[6] = "Application Abort",
+	[7] = "Logical I/O Interface Establishment Failed",
+	[8] = "Unexpected Connection Destroy Invoked",
+	[9] = "Reset Due to ICMP Destination Unreachable Message",
+	[10] = "Reset Due to an Invalid State Transition",
+	[11] = "SYN Received for Unknown Port",
+	[12] = "Sub file Open Attempt Failed",
+	[13] = "Reset Due to SNMP Request",
+	[14] = "Max Connections Exceeded",
+	[15] = "No Response Received for SYN",
+	[16] = "Application Closed with Data to Read",
+	[17] = "Keep Alive packet Limit Exceeded",
+};
+
+const struct cause_info *cause_info(enum rstw_cause c)
+{
+	if ((unsigned int)c >= CAUSE__COUNT)
+		return &causes[CAUSE_UNKNOWN];
+	return &causes[c];
+}
+
+int cause_from_id(const char *id)
+{
+	for (int i = 0; i < CAUSE__COUNT; i++)
+		if (strcmp(causes[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+const char *cause_code_text(int code)
+{
+	if (code < 0 || code >= (int)(sizeof(code_texts) / sizeof(code_texts[0])))
+		return NULL;
+	return code_texts[code];
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "format.h"
+
+static const char *const tcp_states[] = {
+	[1] = "ESTABLISHED",	 [2] = "SYN_SENT",  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",	 [6] = "TIME_WAIT", [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",	 [10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+	[13] = "BOUND_INACTIVE",
+};
+
+const char *tcp_state_name(unsigned int state)
+{
+	if (state >= sizeof(tcp_states) / sizeof(tcp_states[0]))
+		return "UNKNOWN";
+	return tcp_states[state];
+}
+
+void format_addr(int family, const uint8_t addr[16], char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (family == 2)
+		inet_ntop(AF_INET, addr, buf, len);
+	else if (family == 10)
+		inet_ntop(AF_INET6, addr, buf, len);
+}
+
+void format_endpoint(int family, const uint8_t addr[16], uint16_t port, char *buf, size_t len)
+{
+	char a[ADDR_STR_LEN];
+
+	format_addr(family, addr, a, sizeof(a));
+	if (family == 10)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
+}
+
+void format_rfc3339(uint64_t realtime_ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(realtime_ns / 1000000000ull);
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09lluZ", date, (unsigned long long)(realtime_ns % 1000000000ull));
+}
+
+void format_hms(uint64_t realtime_ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(realtime_ns / 1000000000ull);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Streaming JSON writer.  Every byte below 0x20 is escaped, and bytes that are
+ * not valid UTF-8 (a process may name itself anything) become \u00XX, so the
+ * output is always valid JSON whatever the kernel hands us.
+ */
+#include <string.h>
+
+#include "json_writer.h"
+
+void jw_init(struct jw *w, FILE *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+}
+
+static void jw_sep(struct jw *w)
+{
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH) {
+		if (w->need_comma[w->depth - 1])
+			fputc(',', w->f);
+		w->need_comma[w->depth - 1] = true;
+	}
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_sep(w);
+	fputc(c, w->f);
+	if (w->depth < JW_MAX_DEPTH)
+		w->need_comma[w->depth] = false;
+	w->depth++;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	if (w->depth > 0)
+		w->depth--;
+	fputc(c, w->f);
+}
+
+void jw_object_begin(struct jw *w)
+{
+	jw_open(w, '{');
+}
+
+void jw_object_end(struct jw *w)
+{
+	jw_close(w, '}');
+}
+
+void jw_array_begin(struct jw *w)
+{
+	jw_open(w, '[');
+}
+
+void jw_array_end(struct jw *w)
+{
+	jw_close(w, ']');
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are invalid */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+size_t json_escape(char *out, size_t outsz, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0, k;
+	char tmp[8];
+
+#define PUT(c)                        \
+	do {                          \
+		if (o + 1 < outsz)    \
+			out[o] = (c); \
+		o++;                  \
+	} while (0)
+
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len = utf8_len(p + i, n - i);
+		const char *esc = NULL;
+
+		if (c == '"')
+			esc = "\\\"";
+		else if (c == '\\')
+			esc = "\\\\";
+		else if (c == '\n')
+			esc = "\\n";
+		else if (c == '\r')
+			esc = "\\r";
+		else if (c == '\t')
+			esc = "\\t";
+		if (esc) {
+			for (k = 0; esc[k]; k++)
+				PUT(esc[k]);
+			i++;
+		} else if (c < 0x20 || c == 0x7f || len == 0) {
+			tmp[0] = '\\';
+			tmp[1] = 'u';
+			tmp[2] = '0';
+			tmp[3] = '0';
+			tmp[4] = hex[c >> 4];
+			tmp[5] = hex[c & 0xf];
+			for (k = 0; k < 6; k++)
+				PUT(tmp[k]);
+			i++;
+		} else {
+			for (k = 0; k < len; k++)
+				PUT((char)p[i + k]);
+			i += len;
+		}
+	}
+#undef PUT
+	if (outsz)
+		out[o < outsz ? o : outsz - 1] = '\0';
+	return o;
+}
+
+static void jw_raw_string(struct jw *w, const char *s, size_t n)
+{
+	char buf[512];
+	size_t need = json_escape(buf, sizeof(buf), s, n);
+
+	fputc('"', w->f);
+	if (need < sizeof(buf)) {
+		fputs(buf, w->f);
+	} else {
+		/* long strings: escape piecewise on UTF-8 sequence boundaries */
+		size_t i = 0;
+
+		while (i < n) {
+			size_t chunk = n - i < 64 ? n - i : 64;
+
+			while (chunk < n - i && chunk > 1 &&
+			       ((unsigned char)s[i + chunk] & 0xc0) == 0x80)
+				chunk--;
+			json_escape(buf, sizeof(buf), s + i, chunk);
+			fputs(buf, w->f);
+			i += chunk;
+		}
+	}
+	fputc('"', w->f);
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	jw_raw_string(w, key, strlen(key));
+	fputc(':', w->f);
+	/* the value that follows must not add another separator */
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
+		w->need_comma[w->depth - 1] = false;
+}
+
+static void jw_value_done(struct jw *w)
+{
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
+		w->need_comma[w->depth - 1] = true;
+}
+
+void jw_string(struct jw *w, const char *s)
+{
+	jw_string_n(w, s, s ? strlen(s) : 0);
+}
+
+void jw_string_n(struct jw *w, const char *s, size_t n)
+{
+	jw_sep(w);
+	if (!s) {
+		fputs("null", w->f);
+	} else {
+		size_t len = strnlen(s, n);
+
+		jw_raw_string(w, s, len);
+	}
+	jw_value_done(w);
+}
+
+void jw_uint(struct jw *w, uint64_t v)
+{
+	jw_sep(w);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+	jw_value_done(w);
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+	jw_sep(w);
+	fprintf(w->f, "%lld", (long long)v);
+	jw_value_done(w);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	jw_sep(w);
+	fputs(v ? "true" : "false", w->f);
+	jw_value_done(w);
+}
+
+void jw_null(struct jw *w)
+{
+	jw_sep(w);
+	fputs("null", w->f);
+	jw_value_done(w);
+}
+
+void jw_kv_string(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
+void jw_kv_uint(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_uint(w, v);
+}
+
+void jw_kv_int(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	jw_int(w, v);
+}
+
+void jw_kv_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_null(w);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A small streaming JSON writer: one object per line, always valid output. */
+#ifndef RSTW_JSON_WRITER_H
+#define RSTW_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JW_MAX_DEPTH 8
+
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma[JW_MAX_DEPTH];
+};
+
+void jw_init(struct jw *w, FILE *f);
+void jw_object_begin(struct jw *w);
+void jw_object_end(struct jw *w);
+void jw_array_begin(struct jw *w);
+void jw_array_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_string(struct jw *w, const char *s);
+/* A string from a fixed buffer that may lack a NUL (e.g. a kernel comm). */
+void jw_string_n(struct jw *w, const char *s, size_t n);
+void jw_uint(struct jw *w, uint64_t v);
+void jw_int(struct jw *w, int64_t v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+
+/* key + value shorthands; a NULL string is written as null */
+void jw_kv_string(struct jw *w, const char *key, const char *s);
+void jw_kv_uint(struct jw *w, const char *key, uint64_t v);
+void jw_kv_int(struct jw *w, const char *key, int64_t v);
+void jw_kv_null(struct jw *w, const char *key);
+
+/* Escape s (n bytes) as JSON string contents into out; returns needed length. */
+size_t json_escape(char *out, size_t outsz, const char *s, size_t n);
+
+#endif

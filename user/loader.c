@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * probe -> choose programs (set_autoload) -> load -> attach.  Hooks are chosen
+ * by what the running kernel's BTF offers, never by its version number.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "log.h"
+#include "resets.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int verbose_level;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbose_level < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbose_level < 1)
+		return 0;
+	if (level == LIBBPF_WARN && verbose_level < 1)
+		return 0; /* our own one-line messages say what failed */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool cap_effective(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+const char *loader_missing_capability(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &hdr, d))
+		return "CAP_BPF";
+	if (cap_effective(d, CAP_SYS_ADMIN))
+		return NULL;
+	if (!cap_effective(d, CAP_BPF))
+		return "CAP_BPF";
+	if (!cap_effective(d, CAP_PERFMON))
+		return "CAP_PERFMON";
+	return NULL;
+}
+
+static bool btf_has(const struct btf *btf, const char *name, int kind)
+{
+	return btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+static bool has_tracepoint(const struct btf *btf, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf_has(btf, name, BTF_KIND_TYPEDEF);
+}
+
+static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), value) == 0)
+			return true;
+	return false;
+}
+
+/* The task-stack test of bpf/core_fixes.bpf.h: x86-64 and bpf_task_pt_regs. */
+static bool task_ctx_supported(const struct btf *btf)
+{
+#if defined(__x86_64__)
+	return btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+#else
+	(void)btf;
+	return false;
+#endif
+}
+
+int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = VMLINUX_BTF_PATH);
+	const char *cap;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	verbose_level = verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (access(VMLINUX_BTF_PATH, R_OK)) {
+		log_err("%s not found: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)",
+			VMLINUX_BTF_PATH);
+		return -1;
+	}
+	cap = loader_missing_capability();
+	if (cap) {
+		log_err("missing capability %s: run as root, or grant CAP_BPF and CAP_PERFMON",
+			cap);
+		return -1;
+	}
+	l->vmlinux = btf__parse(VMLINUX_BTF_PATH, NULL);
+	if (!l->vmlinux) {
+		log_err("cannot parse %s: %s", VMLINUX_BTF_PATH, strerror(errno));
+		return -1;
+	}
+	if (reasons_load(&l->reasons, l->vmlinux)) {
+		log_err("out of memory reading reset reasons");
+		return -1;
+	}
+	if (!has_tracepoint(l->vmlinux, "tcp_send_reset")) {
+		log_err("this kernel has no tcp_send_reset tracepoint (Linux 4.15 or later needed)");
+		return -1;
+	}
+
+	l->skel = resets_bpf__open_opts(&oopts);
+	if (!l->skel) {
+		log_err("cannot open BPF object: %s", strerror(errno));
+		return -1;
+	}
+
+	l->ctx_known = task_ctx_supported(l->vmlinux);
+	l->skel->rodata->have_task_ctx = l->ctx_known;
+	if (!l->ctx_known)
+		log_warn(
+			"degraded: no bpf_task_pt_regs helper (or not x86-64): process and softirq "
+			"context cannot be told apart (context reported as unknown)");
+
+	l->have_receive = has_tracepoint(l->vmlinux, "tcp_receive_reset");
+	bpf_program__set_autoload(l->skel->progs.receive_reset, l->have_receive);
+	if (!l->have_receive)
+		log_warn("degraded: no tcp_receive_reset tracepoint: received resets not shown");
+
+	l->owner_io = has_tracepoint(l->vmlinux, "sock_recv_length") &&
+		      has_tracepoint(l->vmlinux, "sock_send_length");
+	bpf_program__set_autoload(l->skel->progs.track_recv, l->owner_io);
+	bpf_program__set_autoload(l->skel->progs.track_send, l->owner_io);
+	if (!l->owner_io)
+		log_info("no sock_recv_length/sock_send_length tracepoints: owners of accepted "
+			 "sockets resolved from /proc");
+	bpf_program__set_autoload(l->skel->progs.track_state,
+				  has_tracepoint(l->vmlinux, "inet_sock_set_state"));
+
+	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
+
+	err = resets_bpf__load(l->skel);
+	if (err) {
+		log_err("cannot load BPF programs: %s%s", strerror(-err),
+			verbose ? "" : " (run with -v for the verifier log)");
+		return -1;
+	}
+	err = resets_bpf__attach(l->skel);
+	if (err) {
+		log_err("cannot attach BPF programs: %s%s", strerror(-err),
+			err == -EPERM || err == -EACCES ? " -- missing CAP_PERFMON?" : "");
+		return -1;
+	}
+	log_info("attached: tp_btf/tcp_send_reset%s%s%s",
+		 l->have_receive ? ", tp_btf/tcp_receive_reset" : "",
+		 ", tp_btf/inet_sock_set_state",
+		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "");
+	return 0;
+}
+
+void loader_stop(struct loader *l)
+{
+	resets_bpf__destroy(l->skel);
+	btf__free(l->vmlinux);
+	reasons_free(&l->reasons);
+	memset(l, 0, sizeof(*l));
+}
+
+int loader_events_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_counts_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.counts);
+}
+
+int loader_stats_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.stats);
+}

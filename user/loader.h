@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_LOADER_H
+#define RSTW_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reasons.h"
+
+struct resets_bpf;
+struct btf;
+struct ring_buffer;
+
+struct loader {
+	struct resets_bpf *skel;
+	struct btf *vmlinux;
+	struct reasons reasons;
+	bool ctx_known; /* the kernel side can tell process context */
+	bool owner_io; /* send/recv owner tracking attached */
+	bool have_receive; /* tcp_receive_reset attached */
+};
+
+#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+/* Probe, choose programs, load and attach.  Prints one error line on failure. */
+int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose);
+void loader_stop(struct loader *l);
+int loader_events_fd(const struct loader *l);
+int loader_counts_fd(const struct loader *l);
+int loader_stats_fd(const struct loader *l);
+
+/* Missing privilege as "CAP_BPF" etc., or NULL if all present. */
+const char *loader_missing_capability(void);
+
+#endif

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* rstwatch: flags, subcommands, and the event loop. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cause.h"
+#include "counters.h"
+#include "decode.h"
+#include "filter.h"
+#include "loader.h"
+#include "log.h"
+#include "opts.h"
+#include "report.h"
+#include "syscalls.h"
+
+#define MAX_KEYS 16384
+
+static volatile sig_atomic_t exiting;
+
+struct watch {
+	struct opts *o;
+	struct loader *l;
+	uint64_t boot_to_real_ns; /* realtime - boottime */
+	uint64_t shown;
+	uint64_t decode_errors;
+	uint64_t lost_reported;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void cause_input_of(const struct loader *l, uint32_t key, uint32_t reason,
+			   struct cause_input *in)
+{
+	uint32_t sysnr = rstw_key_syscall(key);
+
+	in->key = key;
+	in->reason = reasons_name(&l->reasons, reason);
+	in->syscall = sysnr == RSTW_SYSCALL_NONE ? NULL : syscall_name(sysnr);
+}
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct watch *w = ctx;
+	struct rstw_event e;
+	struct cause_input in;
+	struct report r = { .e = &e };
+	enum decode_status st = decode_event(data, len, &e);
+
+	if (st != DECODE_OK) {
+		if (w->decode_errors++ == 0)
+			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
+				 len);
+		return 0;
+	}
+	cause_input_of(w->l, e.key, e.reason, &in);
+	r.cause = cause_attribute(&in);
+	r.reason = in.reason;
+	cause_context(&in, w->l->ctx_known, r.context, sizeof(r.context));
+	owner_resolve(&e, r.cause, &in, &r.owner);
+	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
+		return 0;
+	r.realtime_ns = e.ts_boot_ns + w->boot_to_real_ns;
+	if (w->o->json)
+		out_json_event(stdout, &r);
+	else
+		out_text_event(stdout, &r, w->o->wide);
+	fflush(stdout);
+	w->shown++;
+	if (w->o->count && w->shown >= w->o->count) {
+		exiting = 1;
+		return 1; /* stop consuming: -c N means exactly N */
+	}
+	return 0;
+}
+
+static void report_losses(struct watch *w)
+{
+	uint64_t lost = counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST);
+
+	if (lost > w->lost_reported) {
+		log_warn("%llu events lost (ring buffer full; counts stay exact), %llu in total",
+			 (unsigned long long)(lost - w->lost_reported), (unsigned long long)lost);
+		w->lost_reported = lost;
+	}
+}
+
+static void print_summary(struct watch *w)
+{
+	static struct key_count keys[MAX_KEYS];
+	uint64_t by_cause[2][CAUSE__COUNT] = {};
+	FILE *f = w->o->json ? stderr : stdout;
+	int n = counters_read(loader_counts_fd(w->l), keys, MAX_KEYS);
+	uint64_t total = 0;
+
+	if (n < 0) {
+		log_warn("cannot read counters: %s", strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct cause_input in;
+		uint32_t reason = rstw_key_reason(keys[i].key);
+
+		cause_input_of(w->l, keys[i].key, reason, &in);
+		by_cause[rstw_key_dir(keys[i].key)][cause_attribute(&in)] += keys[i].count;
+		total += keys[i].count;
+	}
+	fprintf(f, "\nResets by cause (all namespaces, exact kernel counts): %llu\n",
+		(unsigned long long)total);
+	for (int d = 0; d < 2; d++)
+		for (int c = 0; c < CAUSE__COUNT; c++)
+			if (by_cause[d][c])
+				fprintf(f, "  %-9s %-18s %10llu  %s\n", d ? "received" : "sent",
+					cause_info(c)->id, (unsigned long long)by_cause[d][c],
+					cause_info(c)->explain);
+	fprintf(f, "Events shown: %llu, lost (ring buffer full): %llu, malformed: %llu\n",
+		(unsigned long long)w->shown,
+		(unsigned long long)counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST),
+		(unsigned long long)w->decode_errors);
+}
+
+static int cmd_explain(const struct opts *o)
+{
+	for (int c = 0; c < CAUSE__COUNT; c++) {
+		const struct cause_info *ci = cause_info(c);
+		const char *code = cause_code_text(ci->code);
+
+		if (o->explain_cause && strcmp(o->explain_cause, ci->id) != 0)
+			continue;
+		printf("%s (%s)\n  what:  %s\n  check: %s\n", ci->id,
+		       ci->dir == CDIR_SENT	? "sent" :
+		       ci->dir == CDIR_RECEIVED ? "received" :
+						  "sent or received",
+		       ci->explain, ci->hint);
+		if (code)
+			printf("  code:  %d %s\n", ci->code, code);
+		if (!o->explain_cause && c + 1 < CAUSE__COUNT)
+			putchar('\n');
+	}
+	return 0;
+}
+
+static int cmd_watch(struct opts *o)
+{
+	struct loader l;
+	struct watch w = { .o = o, .l = &l };
+	struct ring_buffer *rb = NULL;
+	uint64_t last_check = 0;
+	int err = 0, ret = 1;
+
+	if (loader_start(&l, o->ringbuf_bytes, o->verbose))
+		goto out;
+	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
+	if (!rb) {
+		log_err("cannot open the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	if (!o->json) {
+		out_text_header(stdout, o->wide);
+		fflush(stdout);
+	}
+	log_info("watching: Ctrl-C to stop");
+	while (!exiting) {
+		uint64_t now;
+
+		err = ring_buffer__poll(rb, 200);
+		if (err < 0 && err != -EINTR) {
+			log_err("ring buffer poll failed: %s", strerror(-err));
+			goto out;
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - last_check > 1000000000ull) {
+			/* the wall clock may be stepped: keep the offset fresh */
+			w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+			report_losses(&w);
+			last_check = now;
+		}
+	}
+	report_losses(&w);
+	if (!o->no_summary)
+		print_summary(&w);
+	ret = 0;
+out:
+	ring_buffer__free(rb);
+	loader_stop(&l);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[256];
+	struct opts o;
+
+	switch (opts_parse(argc, argv, &o, err, sizeof(err))) {
+	case OPTS_EXIT_OK:
+		return 0;
+	case OPTS_USAGE:
+		log_err("%s", err);
+		fprintf(stderr, "Try 'rstwatch --help' for more information.\n");
+		return 2;
+	case OPTS_RUN:
+		break;
+	}
+	log_verbose = o.verbose;
+	if (o.cmd == CMD_EXPLAIN)
+		return cmd_explain(&o);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return cmd_watch(&o);
+}

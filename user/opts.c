@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Command line: strict parsing, one clear message per mistake. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+
+#define RINGBUF_DEFAULT (8u << 20)
+#define RINGBUF_MAX (1u << 30)
+
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K':
+			mult = 1ull << 10;
+			break;
+		case 'M':
+			mult = 1ull << 20;
+			break;
+		case 'G':
+			mult = 1ull << 30;
+			break;
+		default:
+			return false;
+		}
+		if (end[1] && !(toupper((unsigned char)end[1]) == 'B' && !end[2]) &&
+		    !(toupper((unsigned char)end[1]) == 'I' &&
+		      toupper((unsigned char)end[2]) == 'B' && !end[3]))
+			return false;
+	}
+	if (v > UINT64_MAX / mult)
+		return false;
+	*out = v * mult;
+	return true;
+}
+
+void opts_usage(FILE *f)
+{
+	fputs("Usage: rstwatch [OPTIONS]\n"
+	      "       rstwatch explain [CAUSE]\n"
+	      "\n"
+	      "Show every TCP reset this host sends or receives, in every network namespace,\n"
+	      "with its cause, the process that owns the socket, and what to check.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json            JSON Lines on stdout, one object per reset\n"
+	      "  -w, --wide            one wide line per reset (state, netns, context, explanation)\n"
+	      "  -p, --pid PID         only resets of sockets owned by process PID\n"
+	      "      --port PORT       only resets with local or remote port PORT\n"
+	      "      --cause ID[,ID]   only these causes (see 'rstwatch explain')\n"
+	      "      --netns INODE     only this network namespace (ls -L -i /proc/PID/ns/net)\n"
+	      "  -4, --ipv4            only IPv4\n"
+	      "  -6, --ipv6            only IPv6\n"
+	      "  -c, --count N         exit after N resets have been shown\n"
+	      "      --ringbuf-size SZ ring buffer size, power of two (default 8M)\n"
+	      "      --no-summary      no per-cause summary at exit\n"
+	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
+	      "  -V, --version         print the version and exit\n"
+	      "  -h, --help            this help\n"
+	      "\n"
+	      "Examples:\n"
+	      "  sudo rstwatch                         # stream resets; Ctrl-C prints a summary\n"
+	      "  sudo rstwatch --json -c 10            # ten resets as JSON Lines\n"
+	      "  sudo rstwatch --port 443 -w           # resets on port 443, wide output\n"
+	      "  sudo rstwatch --cause abort_on_close,linger_abort\n"
+	      "  rstwatch explain keepalive_timeout    # what a cause means, what to check\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 runtime error (privileges, BTF, load), 2 bad usage.\n",
+	      f);
+}
+
+static bool parse_causes(const char *list, struct opts *o, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL, *tok;
+
+	if (strlen(list) >= sizeof(buf) || !*list) {
+		snprintf(err, errlen, "--cause: expected a comma-separated list of cause ids");
+		return false;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int c = cause_from_id(tok);
+
+		if (c < 0) {
+			snprintf(err, errlen,
+				 "--cause: unknown cause '%.64s' (see 'rstwatch explain')", tok);
+			return false;
+		}
+		o->causes[c] = true;
+	}
+	o->cause_set = true;
+	return true;
+}
+
+enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
+{
+	enum { OPT_PORT = 256, OPT_CAUSE, OPT_NETNS, OPT_RINGBUF, OPT_NO_SUMMARY };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'w' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "cause", required_argument, NULL, OPT_CAUSE },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->pid = o->port = o->netns = -1;
+	o->ringbuf_bytes = RINGBUF_DEFAULT;
+	err[0] = '\0';
+	optind = 0; /* full reset: opts_parse may run more than once (tests) */
+	opterr = 0;
+
+	while ((c = getopt_long(argc, argv, "+:jwp:46c:vVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'w':
+			o->wide = true;
+			break;
+		case 'p':
+			if (!parse_u64(optarg, 1, 4194304, &v)) {
+				snprintf(err, errlen, "-p: '%.64s' is not a process id", optarg);
+				return OPTS_USAGE;
+			}
+			o->pid = (long)v;
+			break;
+		case OPT_PORT:
+			if (!parse_u64(optarg, 1, 65535, &v)) {
+				snprintf(err, errlen, "--port: '%.64s' is not a port (1-65535)",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			o->port = (long)v;
+			break;
+		case OPT_CAUSE:
+			if (!parse_causes(optarg, o, err, errlen))
+				return OPTS_USAGE;
+			break;
+		case OPT_NETNS:
+			if (!parse_u64(optarg, 1, UINT32_MAX, &v)) {
+				snprintf(err, errlen,
+					 "--netns: '%.64s' is not a namespace inode number",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			o->netns = (long)v;
+			break;
+		case '4':
+		case '6':
+			if (o->family && o->family != c - '0') {
+				snprintf(err, errlen, "-4 and -6 exclude each other");
+				return OPTS_USAGE;
+			}
+			o->family = c - '0';
+			break;
+		case 'c':
+			if (!parse_u64(optarg, 1, UINT64_MAX, &v)) {
+				snprintf(err, errlen, "-c: '%.64s' is not a positive count",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			o->count = v;
+			break;
+		case OPT_RINGBUF:
+			if (!parse_size(optarg, &v) || v < 4096 || v > RINGBUF_MAX ||
+			    (v & (v - 1))) {
+				snprintf(
+					err, errlen,
+					"--ringbuf-size: '%.64s' must be a power of two from 4K to 1G",
+					optarg);
+				return OPTS_USAGE;
+			}
+			o->ringbuf_bytes = v;
+			break;
+		case OPT_NO_SUMMARY:
+			o->no_summary = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'V':
+			printf("rstwatch %s (%s)\n", RSTW_VERSION, RSTW_GIT_REV);
+			return OPTS_EXIT_OK;
+		case 'h':
+			opts_usage(stdout);
+			return OPTS_EXIT_OK;
+		case ':':
+			snprintf(err, errlen, "option '%.64s' needs a value", argv[optind - 1]);
+			return OPTS_USAGE;
+		default:
+			if (optopt && optopt < 256)
+				snprintf(err, errlen, "unknown option '-%c'", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%.64s'", argv[optind - 1]);
+			return OPTS_USAGE;
+		}
+	}
+
+	if (optind < argc) {
+		if (strcmp(argv[optind], "explain") == 0) {
+			o->cmd = CMD_EXPLAIN;
+			if (optind + 1 < argc) {
+				o->explain_cause = argv[optind + 1];
+				if (cause_from_id(o->explain_cause) < 0) {
+					snprintf(
+						err, errlen,
+						"explain: unknown cause '%.64s' (run 'rstwatch explain' "
+						"for the list)",
+						o->explain_cause);
+					return OPTS_USAGE;
+				}
+			}
+			if (optind + 2 < argc) {
+				snprintf(err, errlen, "explain: takes at most one cause");
+				return OPTS_USAGE;
+			}
+			return OPTS_RUN;
+		}
+		snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
+		return OPTS_USAGE;
+	}
+	return OPTS_RUN;
+}

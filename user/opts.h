@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_OPTS_H
+#define RSTW_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "causes.h"
+
+enum rstw_cmd {
+	CMD_WATCH = 0, /* stream events (default) */
+	CMD_EXPLAIN,
+};
+
+struct opts {
+	enum rstw_cmd cmd;
+	bool json;
+	bool wide;
+	int verbose;
+	bool no_summary;
+	long pid; /* -1: any */
+	long port; /* -1: any */
+	long netns; /* -1: any */
+	int family; /* 0 any, 4, 6 */
+	uint64_t count; /* 0: unlimited */
+	bool cause_set; /* --cause given */
+	bool causes[CAUSE__COUNT];
+	uint64_t ringbuf_bytes;
+	const char *explain_cause; /* explain: NULL for all */
+};
+
+enum opts_result {
+	OPTS_RUN = 0, /* go on */
+	OPTS_EXIT_OK, /* --help / --version done */
+	OPTS_USAGE, /* bad usage: message in err, exit 2 */
+};
+
+enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen);
+void opts_usage(FILE *f);
+
+/* Strict integer parsing: the whole string, in [min, max]. */
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Size with optional K/M/G suffix (powers of two). */
+bool parse_size(const char *s, uint64_t *out);
+
+#endif

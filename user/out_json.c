@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* JSON Lines sink: the event contract of DESIGN.md section 4. */
+#include "format.h"
+#include "json_writer.h"
+#include "report.h"
+
+void out_json_event(FILE *f, const struct report *r)
+{
+	const struct rstw_event *e = r->e;
+	const struct cause_info *ci = cause_info(r->cause);
+	char buf[ADDR_STR_LEN];
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	format_rfc3339(r->realtime_ns, buf, sizeof(buf));
+	jw_kv_string(&w, "ts", buf);
+	jw_kv_string(&w, "direction", rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "received");
+	jw_kv_string(&w, "cause", ci->id);
+	jw_kv_string(&w, "kernel_reason", r->reason);
+	jw_kv_string(&w, "state", e->state ? tcp_state_name(e->state) : NULL);
+	if (e->family == 2 || e->family == 10) {
+		jw_kv_uint(&w, "family", e->family == 2 ? 4 : 6);
+		format_addr(e->family, e->laddr, buf, sizeof(buf));
+		jw_kv_string(&w, "laddr", buf);
+		jw_kv_uint(&w, "lport", e->lport);
+		format_addr(e->family, e->raddr, buf, sizeof(buf));
+		jw_kv_string(&w, "raddr", buf);
+		jw_kv_uint(&w, "rport", e->rport);
+	} else {
+		jw_kv_null(&w, "family");
+		jw_kv_null(&w, "laddr");
+		jw_kv_null(&w, "lport");
+		jw_kv_null(&w, "raddr");
+		jw_kv_null(&w, "rport");
+	}
+	if (e->netns)
+		jw_kv_uint(&w, "netns", e->netns);
+	else
+		jw_kv_null(&w, "netns");
+	if (r->owner.pid > 0) {
+		jw_kv_int(&w, "pid", r->owner.pid);
+		jw_kv_string(&w, "comm", r->owner.comm);
+	} else {
+		jw_kv_null(&w, "pid");
+		jw_kv_null(&w, "comm");
+	}
+	jw_kv_string(&w, "cgroup", r->owner.cgroup[0] ? r->owner.cgroup : NULL);
+	jw_kv_string(&w, "context", r->context);
+	jw_kv_string(&w, "explain", ci->explain);
+	/* additions beyond the contract */
+	jw_kv_string(&w, "hint", ci->hint);
+	if (ci->code >= 0)
+		jw_kv_int(&w, "code", ci->code);
+	else
+		jw_kv_null(&w, "code");
+	jw_kv_string(&w, "unit", r->owner.unit[0] ? r->owner.unit : NULL);
+	jw_kv_string(&w, "owner_source", owner_source_name(r->owner.source));
+	jw_kv_int(&w, "task_pid", e->cur.tgid);
+	jw_key(&w, "task_comm");
+	jw_string_n(&w, e->cur.comm, RSTW_COMM_LEN);
+	if (e->cookie)
+		jw_kv_uint(&w, "sock_cookie", e->cookie);
+	else
+		jw_kv_null(&w, "sock_cookie");
+	if (e->state == 10) {
+		jw_kv_uint(&w, "backlog", e->ack_backlog);
+		jw_kv_uint(&w, "backlog_max", e->max_ack_backlog);
+	}
+	if (e->unread)
+		jw_kv_uint(&w, "unread_bytes", e->unread);
+	jw_object_end(&w);
+	fputc('\n', f);
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Who owns the socket that reset.  The task on the CPU is usually someone
+ * else (softirq runs on the sender's CPU; timers run anywhere), so the order
+ * is: owner tracked in process context by the kernel side; the task itself if
+ * the reset happened inside its own syscall on the socket; the socket inode in
+ * /proc/PID/fd; else none, said plainly.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "owner.h"
+
+const char *owner_source_name(enum owner_source s)
+{
+	switch (s) {
+	case OWNER_TRACKED:
+		return "tracked";
+	case OWNER_CURRENT:
+		return "syscall";
+	case OWNER_PROCFS:
+		return "procfs";
+	case OWNER_NONE:
+		break;
+	}
+	return NULL;
+}
+
+void owner_unit_from_cgroup(const char *path, char *unit, size_t len)
+{
+	const char *best = NULL, *p = path;
+	size_t best_len = 0;
+
+	unit[0] = '\0';
+	while (p && *p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if ((n > 8 && memcmp(p + n - 8, ".service", 8) == 0) ||
+		    (n > 6 && memcmp(p + n - 6, ".scope", 6) == 0)) {
+			best = p;
+			best_len = n;
+		}
+		p = slash ? slash + 1 : NULL;
+	}
+	if (best)
+		snprintf(unit, len, "%.*s", (int)best_len, best);
+}
+
+/* cgroup v2 id -> path, by walking the cgroup2 mount; results cached. */
+#define CG_CACHE 256
+static struct {
+	uint64_t id;
+	char path[256];
+} cg_cache[CG_CACHE];
+static uint64_t cg_want;
+static char cg_found[256];
+static char cg_root[PATH_MAX];
+
+static const char *cgroup2_root(void)
+{
+	char line[1024];
+	FILE *f;
+
+	if (cg_root[0])
+		return cg_root;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - "), mnt[PATH_MAX];
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(cg_root, sizeof(cg_root), "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+	return cg_root[0] ? cg_root : NULL;
+}
+
+static int cg_visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D && (uint64_t)sb->st_ino == cg_want) {
+		const char *rel = fpath + strlen(cg_root);
+
+		snprintf(cg_found, sizeof(cg_found), "%s", *rel ? rel : "/");
+		return 1;
+	}
+	return 0;
+}
+
+static void cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	unsigned int slot = (unsigned int)(id % CG_CACHE);
+	const char *root;
+
+	buf[0] = '\0';
+	if (!id)
+		return;
+	if (cg_cache[slot].id == id) {
+		snprintf(buf, len, "%s", cg_cache[slot].path);
+		return;
+	}
+	root = cgroup2_root();
+	if (!root)
+		return;
+	cg_want = id;
+	cg_found[0] = '\0';
+	nftw(root, cg_visit, 16, FTW_PHYS | FTW_MOUNT);
+	if (!cg_found[0])
+		return;
+	cg_cache[slot].id = id;
+	snprintf(cg_cache[slot].path, sizeof(cg_cache[slot].path), "%s", cg_found);
+	snprintf(buf, len, "%s", cg_found);
+}
+
+static void proc_cgroup(long pid, char *buf, size_t len)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, len, "%s", line + 3);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static bool proc_comm(long pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
+/* Find the process holding socket inode ino; bounded by the size of /proc. */
+static long procfs_find_socket(uint32_t ino)
+{
+	char want[32], path[300], link[64];
+	struct dirent *pd, *fd;
+	DIR *proc, *fds;
+	long found = -1;
+
+	snprintf(want, sizeof(want), "socket:[%u]", ino);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while (found < 0 && (pd = readdir(proc))) {
+		char *end;
+		long pid = strtol(pd->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fd = readdir(fds))) {
+			ssize_t n;
+
+			if (fd->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%ld/fd/%s", pid, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (strcmp(link, want) == 0) {
+				found = pid;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+static void from_task(const struct rstw_task *t, struct owner *out)
+{
+	out->pid = t->tgid;
+	snprintf(out->comm, sizeof(out->comm), "%.*s", RSTW_COMM_LEN - 1, t->comm);
+	cgroup_path(t->cgroup_id, out->cgroup, sizeof(out->cgroup));
+}
+
+void owner_resolve(const struct rstw_event *e, enum rstw_cause cause, const struct cause_input *in,
+		   struct owner *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->pid = -1;
+
+	if (e->state == 0) {
+		/* no socket, so no owner: never name whoever was on the CPU */
+	} else if (e->owner_src == RSTW_OWNER_TRACKED) {
+		out->source = OWNER_TRACKED;
+		from_task(&e->owner, out);
+	} else if (cause_current_is_actor(cause, in)) {
+		out->source = OWNER_CURRENT;
+		from_task(&e->cur, out);
+	} else if (e->sk_ino) {
+		long pid = procfs_find_socket(e->sk_ino);
+
+		if (pid > 0 && proc_comm(pid, out->comm, sizeof(out->comm))) {
+			out->source = OWNER_PROCFS;
+			out->pid = pid;
+			proc_cgroup(pid, out->cgroup, sizeof(out->cgroup));
+		}
+	}
+	owner_unit_from_cgroup(out->cgroup, out->unit, sizeof(out->unit));
+}

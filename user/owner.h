@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_OWNER_H
+#define RSTW_OWNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cause.h"
+#include "rstwatch.h"
+
+enum owner_source {
+	OWNER_NONE = 0, /* no socket, or nobody known */
+	OWNER_TRACKED, /* recorded in process context on this socket */
+	OWNER_CURRENT, /* the reset happened inside the owner's own syscall */
+	OWNER_PROCFS, /* found by socket inode in /proc/PID/fd */
+};
+
+struct owner {
+	enum owner_source source;
+	long pid; /* -1 if none */
+	char comm[RSTW_COMM_LEN];
+	char cgroup[256]; /* cgroup v2 path, "" if unknown */
+	char unit[128]; /* systemd unit from the cgroup path, "" if none */
+};
+
+void owner_resolve(const struct rstw_event *e, enum rstw_cause cause, const struct cause_input *in,
+		   struct owner *out);
+const char *owner_source_name(enum owner_source s);
+/* The last *.service / *.scope / *.slice component of a cgroup path, or "". */
+void owner_unit_from_cgroup(const char *path, char *unit, size_t len);
+
+#endif

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Kernel reset reasons are named from BTF at run time, never from numbers. */
+#include <bpf/btf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rstwatch.h"
+#include "reasons.h"
+
+#define PREFIX "SK_RST_REASON_"
+
+int reasons_load(struct reasons *r, const struct btf *btf)
+{
+	const struct btf_type *t;
+	const struct btf_enum *en;
+	int id, i, n;
+
+	memset(r, 0, sizeof(*r));
+	id = btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return 0; /* older kernel: no reasons, attribution infers from facts */
+	t = btf__type_by_id(btf, id);
+	en = btf_enum(t);
+	n = btf_vlen(t);
+	for (i = 0; i < n; i++) {
+		const char *name = btf__name_by_offset(btf, en[i].name_off);
+		uint32_t v = (uint32_t)en[i].val;
+
+		if (!name || v >= REASONS_MAX || v == RSTW_REASON_NONE)
+			continue;
+		if (strncmp(name, PREFIX, strlen(PREFIX)) == 0)
+			name += strlen(PREFIX);
+		free(r->names[v]);
+		r->names[v] = strdup(name);
+		if (!r->names[v])
+			return -1;
+	}
+	r->have_enum = true;
+	return 0;
+}
+
+void reasons_free(struct reasons *r)
+{
+	for (int i = 0; i < REASONS_MAX; i++)
+		free(r->names[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *reasons_name(const struct reasons *r, uint32_t value)
+{
+	static char unnamed[REASONS_MAX][16];
+
+	if (value == RSTW_REASON_NONE || value >= REASONS_MAX)
+		return NULL;
+	if (r->names[value])
+		return r->names[value];
+	/* a value this kernel's BTF does not name: keep the number visible */
+	snprintf(unnamed[value], sizeof(unnamed[value]), "REASON_%u", value);
+	return unnamed[value];
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_REASONS_H
+#define RSTW_REASONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct btf;
+
+#define REASONS_MAX 64
+
+/* The kernel's enum sk_rst_reason, named from the running kernel's BTF. */
+struct reasons {
+	bool have_enum;
+	char *names[REASONS_MAX];
+};
+
+int reasons_load(struct reasons *r, const struct btf *vmlinux);
+void reasons_free(struct reasons *r);
+/* Name without the SK_RST_REASON_ prefix; NULL when the kernel gave no reason. */
+const char *reasons_name(const struct reasons *r, uint32_t value);
+
+#endif
