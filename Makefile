@@ -87,7 +87,7 @@ $(OUTPUT)/rstwatch: $(APP_OBJS)
 
 $(OUTPUT)/rstgen: tests/tools/rstgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) -O2 -g $(WARN) -std=gnu11 $< -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

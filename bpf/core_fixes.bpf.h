@@ -25,26 +25,38 @@ static __always_inline bool send_reset_has_reason(void)
  * Process context, without preempt_count(): that variable moved between
  * kernels (per-CPU `__preempt_count`, then `struct pcpu_hot`, then back) and
  * its address is not resolvable where kallsyms lacks data symbols.  Instead:
- * hard and soft interrupts run on the per-CPU IRQ stack (x86-64
- * do_softirq_own_stack), so a user task on its own task stack is in process
- * context.  Kernel threads (ksoftirqd runs softirqs on its task stack) are
- * never counted as process context.  The stack position is that of the
+ * a user task inside a syscall, running on its own task stack, is in process
+ * context.  Interrupts taken in kernel mode run on the per-CPU IRQ stack
+ * (x86-64, including softirqs from irq_exit and local_bh_enable); interrupts
+ * taken in user mode stay on the task stack, but then the user pt_regs hold
+ * ~vector, not a syscall number.  Kernel threads (ksoftirqd runs softirqs on
+ * its task stack) never count.  The stack position is that of the
  * tracepoint's argument array (ctx), which the kernel builds on the running
  * stack; r10 may point to a per-CPU private BPF stack (Linux 6.13+).
+ * Returns the syscall number, or -1 outside process context.
  */
 #define RSTW_PF_KTHREAD 0x00200000
 
-static __always_inline bool on_user_task_stack(const void *ctx)
+static __always_inline long task_syscall_nr(const void *ctx)
 {
+#if defined(__TARGET_ARCH_x86)
 	struct task_struct *task = bpf_get_current_task_btf();
-	unsigned long lo, hi, sp;
+	unsigned long lo, hi, sp = (unsigned long)ctx;
+	struct pt_regs *regs;
+	long nr;
 
 	if (task->flags & RSTW_PF_KTHREAD)
-		return false;
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	lo = (unsigned long)task->stack;
-	hi = (unsigned long)bpf_task_pt_regs(task);
-	sp = (unsigned long)ctx;
-	return sp > lo && sp < hi;
+	hi = (unsigned long)regs;
+	if (!(sp > lo && sp < hi))
+		return -1;
+	nr = (long)BPF_CORE_READ(regs, orig_ax);
+	return nr >= 0 ? nr : -1;
+#else
+	return -1;
+#endif
 }
 
 /* sk_protocol was a bitfield before 5.6; BPF_CORE_READ handles the u16 form. */

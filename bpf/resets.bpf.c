@@ -81,30 +81,6 @@ static __always_inline void count_key(__u32 key)
 	stat_inc(RSTW_STAT_COUNT_LOST);
 }
 
-static __always_inline bool in_task_ctx(const void *ctx)
-{
-	if (!have_task_ctx)
-		return false;
-	return on_user_task_stack(ctx);
-}
-
-static __always_inline __s32 current_syscall(void)
-{
-#if defined(__TARGET_ARCH_x86)
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs;
-
-	if (task->flags & RSTW_PF_KTHREAD)
-		return -1;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs)
-		return -1;
-	return (__s32)BPF_CORE_READ(regs, orig_ax);
-#else
-	return -1;
-#endif
-}
-
 static __always_inline void task_fill(struct rstw_task *t)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -310,18 +286,65 @@ static __always_inline struct rstw_event *event_begin(__u32 reason)
 
 static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e)
 {
-	if (!in_task_ctx(ctx))
+	if (!have_task_ctx)
 		return 0;
-	e->syscall_nr = current_syscall();
-	return RSTW_F_TASK;
+	e->syscall_nr = task_syscall_nr(ctx);
+	return e->syscall_nr >= 0 ? RSTW_F_TASK : 0;
+}
+
+/*
+ * The kernel's abort on data (data for a socket in FIN_WAIT1/2 whose receive
+ * side is shut) calls tcp_reset() on itself before sending its reset, which
+ * fires tcp_receive_reset although no RST arrived.  A receive in that state
+ * waits here, per CPU: the matching tcp_send_reset right after it (same CPU,
+ * same softirq) cancels it; anything else, or the loader's periodic flush
+ * (BPF_PROG_TEST_RUN on each CPU), lets it through, counted and sampled.
+ */
+struct pending_rx {
+	__u64 cookie;
+	__u32 facts;
+	__u32 valid;
+	struct rstw_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_rx);
+} pending SEC(".maps");
+
+static __always_inline struct pending_rx *pending_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pending, &zero);
+}
+
+static __always_inline void pending_flush(struct pending_rx *p)
+{
+	if (!p || !p->valid)
+		return;
+	p->valid = 0;
+	emit(&p->ev, RSTW_DIR_RECEIVED, p->facts);
 }
 
 static __always_inline int handle_send(const void *ctx, struct sock *sk, struct sk_buff *skb,
 				       __u32 reason)
 {
-	struct rstw_event *e = event_begin(reason);
+	struct pending_rx *p = pending_get();
+	struct rstw_event *e;
 	__u32 facts;
 
+	if (p && p->valid) {
+		if (sk && p->cookie == bpf_get_socket_cookie(sk)) {
+			p->valid = 0; /* that "received" reset was this abort */
+			stat_inc(RSTW_STAT_NOT_RECEIVED);
+		} else {
+			pending_flush(p);
+		}
+	}
+	e = event_begin(reason);
 	if (!e)
 		return 0;
 	facts = context_facts(ctx, e);
@@ -357,15 +380,34 @@ int BPF_PROG(send_reset, struct sock *sk, struct sk_buff *skb)
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(receive_reset, struct sock *sk)
 {
-	struct rstw_event *e = event_begin(RSTW_REASON_NONE);
+	struct pending_rx *p = pending_get();
+	struct rstw_event *e;
 	__u32 facts;
 
+	pending_flush(p);
+	e = event_begin(RSTW_REASON_NONE);
 	if (!e || !sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);
 	tuple_from_sk(sk, e);
 	owner_lookup(e);
+	if (p && (e->state == TCP_FIN_WAIT1 || e->state == TCP_FIN_WAIT2) &&
+	    (facts & RSTW_F_RCV_SHUT)) {
+		__builtin_memcpy(&p->ev, e, sizeof(*e));
+		p->cookie = e->cookie;
+		p->facts = facts;
+		p->valid = 1;
+		return 0;
+	}
 	emit(e, RSTW_DIR_RECEIVED, facts);
+	return 0;
+}
+
+/* Run by the loader on each CPU (BPF_PROG_TEST_RUN): release a waiting receive. */
+SEC("raw_tp")
+int flush_pending(void *ctx)
+{
+	pending_flush(pending_get());
 	return 0;
 }
 

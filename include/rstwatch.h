@@ -90,6 +90,7 @@ enum rstw_stat {
 	RSTW_STAT_RB_LOST, /* ring buffer reserve failed: sample lost, count kept */
 	RSTW_STAT_COUNT_LOST, /* counter map full: a count was lost */
 	RSTW_STAT_OWNER_LOST, /* owner map update failed */
+	RSTW_STAT_NOT_RECEIVED, /* tcp_receive_reset fired for an abort on data: no RST arrived */
 	RSTW_STAT_MAX,
 };
 

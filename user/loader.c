@@ -3,6 +3,7 @@
  * probe -> choose programs (set_autoload) -> load -> attach.  Hooks are chosen
  * by what the running kernel's BTF offers, never by its version number.
  */
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -180,6 +181,19 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose)
 		 ", tp_btf/inet_sock_set_state",
 		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "");
 	return 0;
+}
+
+void loader_flush_pending(const struct loader *l)
+{
+	int fd = bpf_program__fd(l->skel->progs.flush_pending);
+	int ncpu = libbpf_num_possible_cpus();
+
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+
+		/* fails for an offline CPU: nothing can be waiting there */
+		bpf_prog_test_run_opts(fd, &topts);
+	}
 }
 
 void loader_stop(struct loader *l)

@@ -25,6 +25,8 @@ struct loader {
 /* Probe, choose programs, load and attach.  Prints one error line on failure. */
 int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose);
 void loader_stop(struct loader *l);
+/* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
+void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);
 int loader_counts_fd(const struct loader *l);
 int loader_stats_fd(const struct loader *l);

@@ -62,8 +62,11 @@ static int handle_event(void *ctx, void *data, size_t len)
 	struct rstw_event e;
 	struct cause_input in;
 	struct report r = { .e = &e };
-	enum decode_status st = decode_event(data, len, &e);
+	enum decode_status st;
 
+	if (w->o->count && w->shown >= w->o->count)
+		return 0;
+	st = decode_event(data, len, &e);
 	if (st != DECODE_OK) {
 		if (w->decode_errors++ == 0)
 			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
@@ -181,11 +184,12 @@ static int cmd_watch(struct opts *o)
 	while (!exiting) {
 		uint64_t now;
 
-		err = ring_buffer__poll(rb, 200);
+		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR) {
 			log_err("ring buffer poll failed: %s", strerror(-err));
 			goto out;
 		}
+		loader_flush_pending(&l);
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now - last_check > 1000000000ull) {
 			/* the wall clock may be stepped: keep the offset fresh */
@@ -194,6 +198,8 @@ static int cmd_watch(struct opts *o)
 			last_check = now;
 		}
 	}
+	loader_flush_pending(&l);
+	ring_buffer__consume(rb);
 	report_losses(&w);
 	if (!o->no_summary)
 		print_summary(&w);

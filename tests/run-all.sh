@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole suite: unit tests, lint, end-to-end tests.  One closing line:
+# "N passed, N failed[, N skipped]".  Under CI (CI=true) a skip is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+total_p=0 total_f=0 total_s=0
+add() { # "name: N passed, N failed[, N skipped]" lines from a step's output
+	local line p f s
+	line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "FAIL step $2: printed no result line"
+		total_f=$((total_f + 1))
+		return
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	s=0
+	grep -qE 'skipped' <<<"$line" && s=$(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$line")
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	total_s=$((total_s + s))
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== unit tests"
+tests/run-unit.sh "$@" 2>&1 | tee "$tmp/unit"
+add "$tmp/unit" unit
+
+echo "== lint"
+tests/lint.sh 2>&1 | tee "$tmp/lint"
+add "$tmp/lint" lint
+
+echo "== end-to-end tests"
+tests/run-e2e.sh 2>&1 | tee "$tmp/e2e"
+add "$tmp/e2e" e2e
+
+if [ "${CI:-}" = true ] && [ "$total_s" -gt 0 ]; then
+	echo "CI: $total_s tests skipped; in CI nothing may skip"
+	total_f=$((total_f + total_s))
+fi
+if [ "$total_s" -gt 0 ]; then
+	echo "$total_p passed, $total_f failed, $total_s skipped"
+else
+	echo "$total_p passed, $total_f failed"
+fi
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End-to-end tests: real BPF programs in the running kernel, real resets in
+# network namespaces made here.  Each tests/e2e/*.sh defines test_* functions.
+# Closing line: "e2e: N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+files=(tests/e2e/test_*.sh)
+names=()
+for f in "${files[@]}"; do
+	while read -r fn; do names+=("$f:$fn"); done < <(grep -oE '^test_[a-z0-9_]+' "$f")
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: end-to-end tests need root (BPF, network namespaces): ${#names[@]} tests NOT RUN"
+	echo "e2e: 0 passed, 0 failed, ${#names[@]} skipped"
+	exit 0
+fi
+
+passed=0 failed=0
+for entry in "${names[@]}"; do
+	f=${entry%%:*}
+	fn=${entry#*:}
+	start=$(date +%s)
+	# each test runs in its own shell: its traps clean up whatever it made
+	bash -c '. tests/lib/e2e.sh; . "$1"; "$2"; rc=$?
+		[ "$E2E_FAILS" -eq 0 ] && [ "$rc" -eq 0 ]' _ "$f" "$fn"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "ok   $fn ($(($(date +%s) - start))s)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $fn"
+		failed=$((failed + 1))
+	fi
+done
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
