@@ -99,9 +99,9 @@ static bool task_ctx_supported(const struct btf *btf)
 #endif
 }
 
-int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose)
+int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path, int verbose)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = VMLINUX_BTF_PATH);
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	const char *cap;
 	int err;
 
@@ -109,9 +109,17 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose)
 	verbose_level = verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (access(VMLINUX_BTF_PATH, R_OK)) {
-		log_err("%s not found: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)",
-			VMLINUX_BTF_PATH);
+	if (!btf_path)
+		btf_path = VMLINUX_BTF_PATH;
+	/* libbpf then never walks module BTF, which needs CAP_SYS_ADMIN */
+	oopts.btf_custom_path = btf_path;
+	if (access(btf_path, R_OK)) {
+		if (strcmp(btf_path, VMLINUX_BTF_PATH) == 0)
+			log_err("%s not found: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y "
+				"is needed, or give one with --btf FILE)",
+				btf_path);
+		else
+			log_err("--btf %s: %s", btf_path, strerror(errno));
 		return -1;
 	}
 	cap = loader_missing_capability();
@@ -120,9 +128,12 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, int verbose)
 			cap);
 		return -1;
 	}
-	l->vmlinux = btf__parse(VMLINUX_BTF_PATH, NULL);
+	l->vmlinux = btf__parse(btf_path, NULL);
 	if (!l->vmlinux) {
-		log_err("cannot parse %s: %s", VMLINUX_BTF_PATH, strerror(errno));
+		char msg[128];
+
+		libbpf_strerror(errno, msg, sizeof(msg));
+		log_err("cannot read BTF from %s: %s", btf_path, msg);
 		return -1;
 	}
 	if (reasons_load(&l->reasons, l->vmlinux)) {

@@ -130,9 +130,8 @@ static void print_summary(struct watch *w)
 	for (int d = 0; d < 2; d++)
 		for (int c = 0; c < CAUSE__COUNT; c++)
 			if (by_cause[d][c])
-				fprintf(f, "  %-9s %-18s %10llu  %s\n", d ? "received" : "sent",
-					cause_info(c)->id, (unsigned long long)by_cause[d][c],
-					cause_info(c)->explain);
+				fprintf(f, "  %-9s %-18s %12llu\n", d ? "received" : "sent",
+					cause_info(c)->id, (unsigned long long)by_cause[d][c]);
 	fprintf(f, "Events shown: %llu, lost (ring buffer full): %llu, malformed: %llu\n",
 		(unsigned long long)w->shown,
 		(unsigned long long)counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST),
@@ -168,7 +167,7 @@ static int cmd_watch(struct opts *o)
 	uint64_t last_check = 0;
 	int err = 0, ret = 1;
 
-	if (loader_start(&l, o->ringbuf_bytes, o->verbose))
+	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->verbose))
 		goto out;
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
 	if (!rb) {

@@ -82,6 +82,7 @@ void opts_usage(FILE *f)
 	      "  -6, --ipv6            only IPv6\n"
 	      "  -c, --count N         exit after N resets have been shown\n"
 	      "      --ringbuf-size SZ ring buffer size, power of two (default 8M)\n"
+	      "      --btf FILE        kernel BTF to use (default /sys/kernel/btf/vmlinux)\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
 	      "  -V, --version         print the version and exit\n"
@@ -123,7 +124,7 @@ static bool parse_causes(const char *list, struct opts *o, char *err, size_t err
 
 enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum { OPT_PORT = 256, OPT_CAUSE, OPT_NETNS, OPT_RINGBUF, OPT_NO_SUMMARY };
+	enum { OPT_PORT = 256, OPT_CAUSE, OPT_NETNS, OPT_RINGBUF, OPT_NO_SUMMARY, OPT_BTF };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "wide", no_argument, NULL, 'w' },
@@ -136,6 +137,7 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		{ "count", required_argument, NULL, 'c' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -213,6 +215,13 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 				return OPTS_USAGE;
 			}
 			o->ringbuf_bytes = v;
+			break;
+		case OPT_BTF:
+			if (!*optarg) {
+				snprintf(err, errlen, "--btf: expected a file name");
+				return OPTS_USAGE;
+			}
+			o->btf_path = optarg;
 			break;
 		case OPT_NO_SUMMARY:
 			o->no_summary = true;

@@ -28,6 +28,7 @@ struct opts {
 	bool cause_set; /* --cause given */
 	bool causes[CAUSE__COUNT];
 	uint64_t ringbuf_bytes;
+	const char *btf_path; /* kernel BTF; default /sys/kernel/btf/vmlinux */
 	const char *explain_cause; /* explain: NULL for all */
 };
 

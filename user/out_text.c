@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Text sink.  The default layout keeps each line within 80 columns for IPv4
- * and puts state and explanation on an indented second line; -w prints one
- * wide line per reset with every field.
+ * Text sink.  The default layout keeps each line within 80 columns for IPv4:
+ * time, direction, cause and the 4-tuple on the first line; owner, state,
+ * context and explanation wrapped on indented lines below.  -w prints one wide
+ * line per reset with every field.
  */
 #include <string.h>
 
@@ -16,15 +17,43 @@ void out_text_header(FILE *f, int wide)
 			"DIR", "CAUSE", "PID", "COMM", "STATE", "NETNS", "CONTEXT", "LOCAL",
 			"REMOTE", "EXPLANATION");
 	else
-		fprintf(f, "%-8s %-4s %-17s %7s %-10s %s\n", "TIME", "DIR", "CAUSE", "PID", "COMM",
-			"LOCAL > REMOTE");
+		fprintf(f, "%-8s %-4s %-17s %s\n%9s%s\n", "TIME", "DIR", "CAUSE", "LOCAL > REMOTE", "",
+			"OWNER, STATE, CONTEXT: EXPLANATION [KERNEL REASON]");
+}
+
+/* Words of text, indented, wrapped at width columns. */
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+	int col = 0;
+
+	while (*text) {
+		int n = (int)strcspn(text, " ");
+
+		if (col > indent && col + 1 + n > width) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (col == 0) {
+			fprintf(f, "%*s", indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", n, text);
+		col += n;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', f);
 }
 
 void out_text_event(FILE *f, const struct report *r, int wide)
 {
 	const struct rstw_event *e = r->e;
 	const struct cause_info *ci = cause_info(r->cause);
-	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48];
+	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512], owner[48];
 	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
 	const char *state = e->state ? tcp_state_name(e->state) : "-";
@@ -44,6 +73,13 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 			reason);
 		return;
 	}
-	fprintf(f, "%-8s %-4s %-17s %7s %-10.10s %s > %s\n", t, dir, ci->id, pid, comm, l, rm);
-	fprintf(f, "%8s %s, %s: %s [%s]\n", "", state, r->context, ci->explain, reason);
+	/* worst-case IPv4 endpoints still fit 80 columns */
+	fprintf(f, "%-8s %-4s %-17s %s > %s\n", t, dir, ci->id, l, rm);
+	if (r->owner.pid > 0)
+		snprintf(owner, sizeof(owner), "%s[%ld]", comm, r->owner.pid);
+	else
+		snprintf(owner, sizeof(owner), "no owner");
+	snprintf(detail, sizeof(detail), "%s, %s, %s: %s [%s]", owner, state, r->context,
+		 ci->explain, reason);
+	print_wrapped(f, detail, 9, 80);
 }

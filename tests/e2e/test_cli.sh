@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+#
+# The command line as a user meets it: errors, filters, text output.
+
+# shellcheck source=tests/lib/scenario.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/scenario.sh"
+
+# expect_error WANT_RC REGEX CMD...: exit status, exactly one stderr line matching
+expect_error() {
+	local rc=$1 re=$2 out code
+	shift 2
+	out=$("$@" 2>&1 >/dev/null </dev/null)
+	code=$?
+	expect_eq "exit status of: $*" "$code" "$rc"
+	if ! grep -qE -- "$re" <<<"$out"; then
+		e2e_fail "stderr of '$*' does not match /$re/: $out"
+	fi
+	# one line, plus a "Try --help" line for usage errors
+	if [[ $rc == 1 && $(wc -l <<<"$out") -ne 1 ]]; then
+		e2e_fail "'$*' printed more than one line: $out"
+	fi
+}
+
+test_bad_usage() {
+	expect_error 2 "unknown option '--frobnicate'" "$RSTWATCH" --frobnicate
+	expect_error 2 "unknown option '-Z'" "$RSTWATCH" -Z
+	expect_error 2 "needs a value" "$RSTWATCH" -p
+	expect_error 2 "is not a process id" "$RSTWATCH" -p abc
+	expect_error 2 "is not a port" "$RSTWATCH" --port 70000
+	expect_error 2 "unknown cause 'nope'" "$RSTWATCH" --cause closed_port,nope
+	expect_error 2 "exclude each other" "$RSTWATCH" -4 -6
+	expect_error 2 "not a positive count" "$RSTWATCH" -c 0
+	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
+	expect_error 2 "unknown command 'frob'" "$RSTWATCH" frob
+	expect_error 2 "unknown cause" "$RSTWATCH" explain nope
+	"$RSTWATCH" --help | grep -q '^Examples:' || e2e_fail "--help has no examples"
+	"$RSTWATCH" --version | grep -qE '^rstwatch [0-9]+\.[0-9]+\.[0-9]+' ||
+		e2e_fail "--version: $("$RSTWATCH" --version)"
+	[[ $("$RSTWATCH" explain | grep -cE '^[a-z0-9_]+ \((sent|received|sent or received)\)$') -eq 25 ]] ||
+		e2e_fail "explain does not list the 25 causes"
+	"$RSTWATCH" explain linger_abort | grep -q 'SO_LINGER' || e2e_fail "explain linger_abort"
+}
+
+test_runtime_errors() {
+	expect_error 1 "--btf /nonexistent/vmlinux: No such file" "$RSTWATCH" --btf /nonexistent/vmlinux
+	expect_error 1 "cannot read BTF from /etc/hostname" "$RSTWATCH" --btf /etc/hostname
+	# an unprivileged user, then one with CAP_BPF but not CAP_PERFMON
+	expect_error 1 "missing capability CAP_BPF" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH"
+	expect_error 1 "missing capability CAP_PERFMON" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+bpf \
+		--ambient-caps=+bpf "$RSTWATCH"
+}
+
+# Filters are applied to attributed events: each must keep exactly what it names.
+test_filters() {
+	local all f n srv_pid
+	core_setup || return 1
+	rw_stop
+	# three instances with different filters, watching the same resets
+	"$RSTWATCH" --json -v --port 22001 >"$T/port.json" 2>"$T/port.err" &
+	NS_BG_PIDS+=($!)
+	"$RSTWATCH" --json -v --cause abort_on_close -6 >"$T/cause6.json" 2>"$T/cause6.err" &
+	NS_BG_PIDS+=($!)
+	"$RSTWATCH" --json -v --netns "$CLI_INO" -c 2 >"$T/netns.json" 2>"$T/netns.err" &
+	NS_BG_PIDS+=($!)
+	for f in port cause6 netns; do ns_wait_line "$T/$f.err" watching 10 || return 1; done
+	rw_start "$T/rw.json"
+	run_scenario closed_port 4 22000
+	run_scenario closed_port 4 22001
+	run_scenario abort_on_close 4 22002
+	run_scenario abort_on_close 6 22003
+	srv_pid=$(json_field "$SRV_OUT" listening pid)
+	"$RSTWATCH" --json -v -p "$srv_pid" >"$T/pid.json" 2>"$T/pid.err" &
+	NS_BG_PIDS+=($!)
+	ns_wait_line "$T/pid.err" watching 10 || return 1
+	rw_wait_count "(.netns == $SRV_INO or .netns == $CLI_INO)" 8 5
+	all=$(rw_count "(.netns == $SRV_INO or .netns == $CLI_INO)")
+	expect_eq "unfiltered events (2 closed ports, 2 aborts, each seen from both sides)" "$all" 8
+	sleep 0.3
+	n=$(jq -c "select(.lport == 22001 or .rport == 22001)" "$T/port.json" | wc -l)
+	expect_eq "--port 22001 events" "$n/$(wc -l <"$T/port.json")" 2/2
+	n=$(jq -c 'select(.cause == "abort_on_close" and .family == 6 and .lport == 22003)' \
+		"$T/cause6.json" | wc -l)
+	expect_eq "--cause abort_on_close -6 events" "$n/$(wc -l <"$T/cause6.json")" 1/1
+	# -c 2 in the client namespace: the two refusals, then it exits by itself
+	wait_exit "${NS_BG_PIDS[2]}" 5 || e2e_fail "-c 2 did not exit"
+	n=$(jq -c "select(.netns == $CLI_INO and .cause == \"refused\")" "$T/netns.json" | wc -l)
+	expect_eq "--netns CLI -c 2 events" "$n/$(wc -l <"$T/netns.json")" 2/2
+	# -p started after the last server was gone: it must show nothing of others
+	expect_eq "-p (a pid with no more resets) events" "$(wc -l <"$T/pid.json")" 0
+}
+
+# -p selects by the socket's owner, not by the task on the CPU
+test_filter_pid_owner() {
+	local srv_pid n
+	core_setup || return 1
+	ns_bg "$SRV_NS" "$T/srv" "$RSTGEN" server abort_on_data -a "$NS_SRV_IP4" -p 22100 \
+		-n rg-server -t 8000 >/dev/null
+	ns_wait_line "$T/srv" '"listening"' 5 || return 1
+	srv_pid=$(json_field "$T/srv" listening pid)
+	"$RSTWATCH" --json -v -p "$srv_pid" -c 1 >"$T/pid.json" 2>"$T/pid.err" &
+	NS_BG_PIDS+=($!)
+	ns_wait_line "$T/pid.err" watching 10 || return 1
+	ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_data -a "$NS_SRV_IP4" -p 22100 \
+		-n rg-client -t 8000 >"$T/cli" 2>&1
+	wait_exit "${NS_BG_PIDS[-1]}" 5 || e2e_fail "-p -c 1 did not exit"
+	n=$(jq -r '"\(.cause) \(.pid) \(.comm) \(.task_comm)"' "$T/pid.json")
+	expect_eq "-p SERVER: the reset the client's sendto triggered" "$n" \
+		"abort_on_data $srv_pid rg-server rg-client"
+}
+
+# Text mode: a header, IPv4 lines within 80 columns, the same names and
+# numbers as JSON, and a summary on Ctrl-C.
+test_text_output() {
+	local line pid
+	core_setup || return 1
+	"$RSTWATCH" --port 22200 >"$T/text" 2>"$T/text.err" &
+	RWT=$!
+	NS_BG_PIDS+=("$RWT")
+	ns_wait_line "$T/text" '^TIME +DIR +CAUSE +LOCAL > REMOTE' 10 || return 1
+	run_scenario abort_on_close 4 22200
+	rw_wait_count "(.lport == 22200 or .rport == 22200)" 2 5
+	sleep 0.3
+	kill -INT "$RWT"
+	wait_exit "$RWT" 5 || e2e_fail "text mode did not stop on SIGINT"
+	pid=$(json_field "$SRV_OUT" listening pid)
+	line=$(grep -E '^[0-9:]{8} sent abort_on_close' "$T/text")
+	[[ $line =~ \ $NS_SRV_IP4:22200\ \>\ $NS_CLI_IP4:[0-9]+$ ]] ||
+		e2e_fail "text line for the abort: '$line'"
+	# the wrapped detail lines below it, joined
+	line=$(sed -n '/sent abort_on_close/,/^[^ ]/p' "$T/text" | sed '1d;/^[^ ]/d' | tr -s ' \n' ' ')
+	expect_eq "detail lines" "$line" \
+		" rg-server[$pid], CLOSE, syscall:close: the application closed the socket with unread data [TCP_ABORT_ON_CLOSE] "
+	grep -qE '^[0-9:]{8} recv peer_reset' "$T/text" || e2e_fail "no received line"
+	if awk 'length > 80' "$T/text" | grep -q .; then
+		e2e_fail "lines over 80 columns: $(awk 'length > 80' "$T/text")"
+	fi
+	grep -qE '^  sent +abort_on_close +[0-9]+$' "$T/text" || e2e_fail "summary: $(cat "$T/text")"
+	grep -q '^Events shown: 2, lost (ring buffer full): 0, malformed: 0$' "$T/text" ||
+		e2e_fail "summary footer: $(cat "$T/text")"
+}
