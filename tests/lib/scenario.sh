@@ -4,6 +4,8 @@
 # checks of rstwatch's events against the truth (TcpOutRsts per namespace, the
 # processes' own view of their tuples and pids).
 
+CG_DIRS=() # cgroups a test made: removed at cleanup
+
 core_setup() {
 	T=$(mktemp -d)
 	PAIRS=()
@@ -28,6 +30,7 @@ core_cleanup() {
 	rw_stop
 	for pid in "${NS_BG_PIDS[@]}"; do ns_stop "$pid" >/dev/null 2>&1; done
 	for p in "${PAIRS[@]}"; do ns_pair_destroy "$p"; done
+	for p in "${CG_DIRS[@]}"; do [[ -d $p ]] && rmdir "$p"; done
 	rm -rf "$T"
 }
 
