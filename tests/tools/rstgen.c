@@ -4,8 +4,13 @@
  *   rstgen server|client SCENARIO -a ADDR -p PORT [-n COMM] [-t TIMEOUT_MS]
  *
  * One process plays one side of one TCP connection and provokes (or
- * undergoes) a specific kind of TCP reset.  Output is JSON Lines on stdout,
- * one object per event, flushed after every line:
+ * undergoes) a specific kind of TCP reset.  ADDR is an IPv4 or IPv6 literal
+ * (the server binds to it, the client connects to it); a server given -p 0
+ * binds a free port and reports it as "lport" in its "listening" line.  The
+ * server accepts exactly one connection and closes its listener at once.
+ * -n sets the process name (prctl PR_SET_NAME; default rg-server/rg-client).
+ *
+ * Output is JSON Lines on stdout, one object per event, flushed per line:
  *
  *   {"role":"server","scenario":"..","event":"listening","pid":N,"comm":"..",...}
  *   {"role":..,"event":"connected","laddr":"..","lport":N,"raddr":"..","rport":N,...}
@@ -20,7 +25,13 @@
  *
  * Every wait is bounded by TIMEOUT_MS (default 5000); nothing blocks forever.
  *
- * Scenarios (side that sends the RST -> kernel reset reason, Linux 6.18):
+ * In linger_abort, linger2_abort, abort_on_data and closed_then_data the
+ * client sends one sync byte right after its "connected" line and the
+ * server reads it before acting, so the client always sees an established
+ * connection (and reports its tuple) before the server resets or closes it.
+ *
+ * Scenarios (side that sends the RST -> kernel reset reason on Linux 6.18,
+ * then the expected results; a server result not given is "ok"):
  *   closed_port      client only; connect() to a closed port.
  *                    server host -> NO_SOCKET.  client: ECONNREFUSED
  *   no_socket        server closes the accepted socket in TCP_REPAIR mode
@@ -32,23 +43,32 @@
  *                    server -> TCP_STATE.  client: ECONNRESET
  *   linger2_abort    server: TCP_LINGER2 -1, shutdown(SHUT_WR), close() in
  *                    FIN_WAIT2.  server -> TCP_ABORT_ON_LINGER.
- *                    client: EOF, then EPIPE (RST in CLOSE_WAIT) or ECONNRESET
+ *                    client: EOF, then EPIPE (or ECONNRESET)
  *   abort_on_data    server: shutdown(SHUT_RDWR), keeps the fd; client reads
  *                    EOF and writes 100 bytes.  server host (softirq, in the
  *                    client's sendto) -> TCP_ABORT_ON_DATA.
- *                    client: EPIPE or ECONNRESET; server: ECONNRESET (its
- *                    own socket is reset by the abort)
- *   closed_then_data server close()s and exits (FIN_WAIT2 timewait socket);
- *                    client reads EOF and writes 100 bytes.
- *                    server host -> TCP_TIMEWAIT_SOCKET.  client: EPIPE or
- *                    ECONNRESET
+ *                    client: EPIPE (or ECONNRESET); server: ECONNRESET (the
+ *                    abort resets its own socket, which it waits for)
+ *   closed_then_data server: shutdown(SHUT_WR), close() in FIN_WAIT2 (the
+ *                    kernel keeps a FIN_WAIT2 timewait socket), exits;
+ *                    client reads EOF, waits 500 ms, writes 100 bytes.
+ *                    server host (softirq, in the client's sendto) ->
+ *                    TCP_TIMEWAIT_SOCKET.  client: EPIPE (or ECONNRESET)
  *   keepalive        server holds the connection until the timeout; client
  *                    enables 1 s keepalive and waits.  The test must make
  *                    the server unreachable after the client's "connected".
- *                    client -> TCP_KEEPALIVE_TIMEOUT.  client: ETIMEDOUT
+ *                    client (timer) -> TCP_KEEPALIVE_TIMEOUT.
+ *                    client: ETIMEDOUT
  *   peer_close       graceful close on both sides, no reset.  both: ok
+ *
+ * Linux reports a reset received in CLOSE_WAIT (after the peer's FIN) as
+ * EPIPE, not ECONNRESET, and read() after EOF keeps returning 0; so after
+ * EOF the client waits for POLLERR/POLLHUP and reports the pending socket
+ * error (linger2_abort) or the errno of its next write().
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -86,8 +106,8 @@
 #define RES_DATA (-3)
 
 #define PAYLOAD_LEN 100
-#define NO_SOCKET_DELAY_MS 500
-#define STATE_POLL_MS 5
+#define SETTLE_MS 500
+#define STATE_POLL_MS 1
 
 enum scenario {
 	SC_CLOSED_PORT,
@@ -115,6 +135,11 @@ static const char *const scenario_names[] = {
 
 #define N_SCENARIOS (sizeof(scenario_names) / sizeof(scenario_names[0]))
 
+static void emit(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int finish(int result, const char *op, bool ok, const char *why, ...)
+	__attribute__((format(printf, 4, 5)));
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static const char *g_role;
 static const char *g_scenario;
 static char g_comm[64];
@@ -122,20 +147,35 @@ static int g_timeout_ms = 5000;
 static struct sockaddr_storage g_addr;
 static socklen_t g_addrlen;
 
-#define ERRNO_ENTRY(e) { e, #e }
 static const struct {
 	int num;
 	const char *name;
 } errno_names[] = {
-	ERRNO_ENTRY(ECONNRESET),   ERRNO_ENTRY(ECONNREFUSED),  ERRNO_ENTRY(ECONNABORTED),
-	ERRNO_ENTRY(ETIMEDOUT),    ERRNO_ENTRY(EPIPE),         ERRNO_ENTRY(EHOSTUNREACH),
-	ERRNO_ENTRY(EHOSTDOWN),    ERRNO_ENTRY(ENETUNREACH),   ERRNO_ENTRY(ENETDOWN),
-	ERRNO_ENTRY(ENETRESET),    ERRNO_ENTRY(ENOTCONN),      ERRNO_ENTRY(EADDRINUSE),
-	ERRNO_ENTRY(EADDRNOTAVAIL), ERRNO_ENTRY(EAFNOSUPPORT), ERRNO_ENTRY(EPROTO),
-	ERRNO_ENTRY(ENOPROTOOPT),  ERRNO_ENTRY(EPERM),         ERRNO_ENTRY(EACCES),
-	ERRNO_ENTRY(EINVAL),       ERRNO_ENTRY(EAGAIN),        ERRNO_ENTRY(EINTR),
-	ERRNO_ENTRY(EBADF),        ERRNO_ENTRY(ENOMEM),        ERRNO_ENTRY(ENOBUFS),
-	ERRNO_ENTRY(EMFILE),
+	{ ECONNRESET, "ECONNRESET" },
+	{ ECONNREFUSED, "ECONNREFUSED" },
+	{ ECONNABORTED, "ECONNABORTED" },
+	{ ETIMEDOUT, "ETIMEDOUT" },
+	{ EPIPE, "EPIPE" },
+	{ EHOSTUNREACH, "EHOSTUNREACH" },
+	{ EHOSTDOWN, "EHOSTDOWN" },
+	{ ENETUNREACH, "ENETUNREACH" },
+	{ ENETDOWN, "ENETDOWN" },
+	{ ENETRESET, "ENETRESET" },
+	{ ENOTCONN, "ENOTCONN" },
+	{ EADDRINUSE, "EADDRINUSE" },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	{ EAFNOSUPPORT, "EAFNOSUPPORT" },
+	{ EPROTO, "EPROTO" },
+	{ ENOPROTOOPT, "ENOPROTOOPT" },
+	{ EPERM, "EPERM" },
+	{ EACCES, "EACCES" },
+	{ EINVAL, "EINVAL" },
+	{ EAGAIN, "EAGAIN" },
+	{ EINTR, "EINTR" },
+	{ EBADF, "EBADF" },
+	{ ENOMEM, "ENOMEM" },
+	{ ENOBUFS, "ENOBUFS" },
+	{ EMFILE, "EMFILE" },
 };
 
 static const char *errno_name(int e)
@@ -232,7 +272,6 @@ static void json_escape(char *dst, size_t len, const char *src)
 }
 
 /* Print one JSON line; FMT (may be NULL) yields extra ",\"k\":v" members. */
-__attribute__((format(printf, 2, 3)))
 static void emit(const char *event, const char *fmt, ...)
 {
 	char extra[512] = "";
@@ -252,7 +291,6 @@ static void emit(const char *event, const char *fmt, ...)
 }
 
 /* Print the "done" line; on failure also a one-line reason on stderr. */
-__attribute__((format(printf, 4, 5)))
 static int finish(int result, const char *op, bool ok, const char *why, ...)
 {
 	va_list ap;
@@ -268,7 +306,6 @@ static int finish(int result, const char *op, bool ok, const char *why, ...)
 	return 1;
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -344,11 +381,15 @@ static int tcp_state(int fd)
 	return ti.tcpi_state;
 }
 
-/* Wait (bounded) until FD is in TCP state WANT.  Returns RES_OK or RES_TIMEOUT. */
-static int wait_tcp_state(int fd, int want, int64_t deadline)
+#define STATE_BIT(st) (1u << (st))
+
+/* Wait (bounded) until FD is in one of the TCP states in MASK: RES_OK or RES_TIMEOUT. */
+static int wait_tcp_state(int fd, unsigned int mask, int64_t deadline)
 {
 	for (;;) {
-		if (tcp_state(fd) == want)
+		int st = tcp_state(fd);
+
+		if (st >= 0 && st < 32 && (mask & STATE_BIT(st)))
 			return RES_OK;
 		if (now_ms() >= deadline)
 			return RES_TIMEOUT;
@@ -378,6 +419,8 @@ static int await_eof_or_error(int fd, int64_t deadline, bool stop_on_data, size_
 				*nread += (size_t)n;
 			if (stop_on_data)
 				return RES_DATA;
+			if (now_ms() >= deadline)
+				return RES_TIMEOUT;
 			continue;
 		}
 		if (n == 0)
@@ -400,6 +443,53 @@ static int send_payload(int fd)
 		return EAGAIN;
 	emit("sent", ",\"bytes\":%d", (int)n);
 	return 0;
+}
+
+/* How long a client waits for the server's silent step (no packet to wait for). */
+static int settle_ms(void)
+{
+	return g_timeout_ms < SETTLE_MS ? g_timeout_ms : SETTLE_MS;
+}
+
+/*
+ * In these scenarios the server acts (and the RST or FIN goes out) right
+ * after accept(), which could beat the client's connect() poll: the client
+ * would then see ECONNRESET from connect() and could not report its tuple.
+ * So the client sends one sync byte after printing "connected", and the
+ * server reads it before acting (reading it, so no unread data is left).
+ */
+static bool needs_sync(enum scenario sc)
+{
+	return sc == SC_LINGER_ABORT || sc == SC_LINGER2_ABORT || sc == SC_ABORT_ON_DATA ||
+	       sc == SC_CLOSED_THEN_DATA;
+}
+
+static int send_sync(int fd)
+{
+	char c = 's';
+
+	if (send(fd, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+		return errno ? errno : EAGAIN;
+	return 0;
+}
+
+/* Server: wait (bounded) for the client's sync byte and consume it. */
+static int recv_sync(int fd)
+{
+	int rev = wait_fd(fd, POLLIN, deadline_in(g_timeout_ms));
+	ssize_t n;
+	char c;
+
+	if (rev == 0)
+		return RES_TIMEOUT;
+	if (rev < 0)
+		return errno;
+	n = recv(fd, &c, 1, MSG_DONTWAIT);
+	if (n == 1)
+		return RES_OK;
+	if (n == 0)
+		return RES_EOF;
+	return errno;
 }
 
 static bool is_reset_errno(int r)
@@ -489,7 +579,7 @@ static int client_after_eof(int fd, bool use_write)
 
 static int client_run(enum scenario sc)
 {
-	int fd, err = 0, r;
+	int fd, err = 0, r, rev;
 	size_t nread = 0;
 
 	fd = client_connect(&err);
@@ -509,6 +599,12 @@ static int client_run(enum scenario sc)
 				      strerror(errno));
 	}
 	emit_connected(fd);
+	if (needs_sync(sc)) {
+		r = send_sync(fd);
+		if (r)
+			return finish(r, "write", false, "sending the sync byte: %s",
+				      errno_name(r));
+	}
 
 	switch (sc) {
 	case SC_CLOSED_PORT:
@@ -516,9 +612,7 @@ static int client_run(enum scenario sc)
 
 	case SC_NO_SOCKET:
 		/* Let the server drop the connection silently before sending. */
-		r = await_eof_or_error(fd, deadline_in(g_timeout_ms < NO_SOCKET_DELAY_MS ?
-						       g_timeout_ms : NO_SOCKET_DELAY_MS),
-				       true, NULL);
+		r = await_eof_or_error(fd, deadline_in(settle_ms()), true, NULL);
 		if (r != RES_TIMEOUT)
 			return finish(r, "read", false, "connection changed before sending: %s",
 				      result_name(r));
@@ -549,6 +643,16 @@ static int client_run(enum scenario sc)
 		emit("eof", NULL);
 		if (sc == SC_LINGER2_ABORT)
 			return client_after_eof(fd, false);
+		if (sc == SC_CLOSED_THEN_DATA) {
+			/* Let the server close() its FIN_WAIT2 socket (into timewait). */
+			rev = wait_fd(fd, 0, deadline_in(settle_ms()));
+			if (rev != 0) {
+				r = rev < 0 ? errno : so_error(fd);
+				return finish(r ? r : RES_EOF, "poll", false,
+					      "connection changed before sending: %s",
+					      result_name(r ? r : RES_EOF));
+			}
+		}
 		r = send_payload(fd);
 		if (r)
 			return finish(r, "write", is_reset_errno(r), "send after EOF: %s",
@@ -639,6 +743,12 @@ static int server_run(enum scenario sc)
 	if (fd < 0)
 		return finish(err, "accept", false, "accept: %s", result_name(err));
 	emit_connected(fd);
+	if (needs_sync(sc)) {
+		r = recv_sync(fd);
+		if (r)
+			return finish(r, "read", false, "no sync byte from the client: %s",
+				      result_name(r));
+	}
 
 	switch (sc) {
 	case SC_CLOSED_PORT:
@@ -662,8 +772,7 @@ static int server_run(enum scenario sc)
 
 	case SC_LINGER_ABORT:
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
-			return finish(errno, "setsockopt", false, "SO_LINGER: %s",
-				      strerror(errno));
+			return finish(errno, "setsockopt", false, "SO_LINGER: %s", strerror(errno));
 		close(fd);
 		return finish(RES_OK, "close", true, "-");
 
@@ -673,7 +782,7 @@ static int server_run(enum scenario sc)
 				      strerror(errno));
 		if (shutdown(fd, SHUT_WR) < 0)
 			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
-		r = wait_tcp_state(fd, ST_FIN_WAIT2, deadline_in(g_timeout_ms));
+		r = wait_tcp_state(fd, STATE_BIT(ST_FIN_WAIT2), deadline_in(g_timeout_ms));
 		if (r)
 			return finish(r, "tcp_info", false, "FIN_WAIT2 not reached (state %d)",
 				      tcp_state(fd));
@@ -683,12 +792,17 @@ static int server_run(enum scenario sc)
 	case SC_ABORT_ON_DATA:
 		if (shutdown(fd, SHUT_RDWR) < 0)
 			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
-		r = wait_tcp_state(fd, ST_FIN_WAIT2, deadline_in(g_timeout_ms));
+		/*
+		 * The client writes as soon as it reads our FIN, so FIN_WAIT2 may
+		 * last less than one poll interval: CLOSE counts as passed, too.
+		 */
+		r = wait_tcp_state(fd, STATE_BIT(ST_FIN_WAIT2) | STATE_BIT(ST_CLOSE),
+				   deadline_in(g_timeout_ms));
 		if (r)
 			return finish(r, "tcp_info", false, "FIN_WAIT2 not reached (state %d)",
 				      tcp_state(fd));
 		/* The client's data makes the kernel abort this socket: wait for that. */
-		r = wait_tcp_state(fd, ST_CLOSE, deadline_in(g_timeout_ms));
+		r = wait_tcp_state(fd, STATE_BIT(ST_CLOSE), deadline_in(g_timeout_ms));
 		if (r)
 			return finish(r, "tcp_info", false, "socket not aborted (state %d)",
 				      tcp_state(fd));
@@ -698,6 +812,19 @@ static int server_run(enum scenario sc)
 			      "socket error %s, expected ECONNRESET", errno_name(r));
 
 	case SC_CLOSED_THEN_DATA:
+		/*
+		 * close() in FIN_WAIT2 turns the socket into a FIN_WAIT2 timewait
+		 * socket at once.  A plain close() in ESTABLISHED would leave a full
+		 * orphan socket instead (the peer's ACK of our FIN is backlogged
+		 * while close() holds the socket lock), and the client's data would
+		 * then get TCP_ABORT_ON_DATA rather than TCP_TIMEWAIT_SOCKET.
+		 */
+		if (shutdown(fd, SHUT_WR) < 0)
+			return finish(errno, "shutdown", false, "shutdown: %s", strerror(errno));
+		r = wait_tcp_state(fd, STATE_BIT(ST_FIN_WAIT2), deadline_in(g_timeout_ms));
+		if (r)
+			return finish(r, "tcp_info", false, "FIN_WAIT2 not reached (state %d)",
+				      tcp_state(fd));
 		close(fd);
 		return finish(RES_OK, "close", true, "-");
 
@@ -714,8 +841,8 @@ static int server_run(enum scenario sc)
 		if (r != RES_EOF)
 			return finish(r, "read", false, "read: %s, expected EOF", result_name(r));
 		if (nread != PAYLOAD_LEN)
-			return finish(RES_DATA, "read", false, "read %zu bytes, expected %d",
-				      nread, PAYLOAD_LEN);
+			return finish(RES_DATA, "read", false, "read %zu bytes, expected %d", nread,
+				      PAYLOAD_LEN);
 		emit("eof", NULL);
 		close(fd);
 		return finish(RES_OK, "close", true, "-");
