@@ -34,5 +34,14 @@ for entry in "${names[@]}"; do
 		failed=$((failed + 1))
 	fi
 done
+# whatever failed, nothing a test made may outlive it
+left=$(ip netns list 2>/dev/null | grep -E '^rw[a-z]+[0-9]+' || true)
+if [ -n "$left" ]; then
+	echo "FAIL cleanup: namespaces left behind: $(echo "$left" | tr '\n' ' ')"
+	failed=$((failed + 1))
+else
+	echo "ok   cleanup: no namespaces left behind"
+	passed=$((passed + 1))
+fi
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
