@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Style gates: shellcheck on every script, clang-format (kernel style) on every C file.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 passed=0 failed=0
 
 mapfile -t scripts < <(git ls-files -- '*.sh' .ci/run 2>/dev/null)
@@ -14,7 +14,9 @@ else
 fi
 
 mapfile -t csrc < <(git ls-files -- '*.c' '*.h' 2>/dev/null)
-if clang-format --dry-run --Werror "${csrc[@]}" 2>&1 | head -20 | grep .; then
+fmt=$(clang-format --dry-run --Werror "${csrc[@]}" 2>&1)
+if [ -n "$fmt" ]; then
+	printf '%s\n' "$fmt" | head -20
 	echo "FAIL clang-format (run: clang-format -i on the files above)"
 	failed=$((failed + 1))
 else

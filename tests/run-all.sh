@@ -2,7 +2,7 @@
 # The whole suite: unit tests, lint, end-to-end tests.  One closing line:
 # "N passed, N failed[, N skipped]".  Under CI (CI=true) a skip is a failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 total_p=0 total_f=0 total_s=0
 add() { # "name: N passed, N failed[, N skipped]" lines from a step's output

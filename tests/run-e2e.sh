@@ -3,7 +3,7 @@
 # network namespaces made here.  Each tests/e2e/*.sh defines test_* functions.
 # Closing line: "e2e: N passed, N failed[, N skipped]".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 files=(tests/e2e/test_*.sh)
 names=()

@@ -17,8 +17,8 @@ void out_text_header(FILE *f, int wide)
 			"DIR", "CAUSE", "PID", "COMM", "STATE", "NETNS", "CONTEXT", "LOCAL",
 			"REMOTE", "EXPLANATION");
 	else
-		fprintf(f, "%-8s %-4s %-17s %s\n%9s%s\n", "TIME", "DIR", "CAUSE", "LOCAL > REMOTE", "",
-			"OWNER, STATE, CONTEXT: EXPLANATION [KERNEL REASON]");
+		fprintf(f, "%-8s %-4s %-17s %s\n%9s%s\n", "TIME", "DIR", "CAUSE", "LOCAL > REMOTE",
+			"", "OWNER, STATE, CONTEXT: EXPLANATION [KERNEL REASON]");
 }
 
 /* Words of text, indented, wrapped at width columns. */
@@ -53,7 +53,8 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 {
 	const struct rstw_event *e = r->e;
 	const struct cause_info *ci = cause_info(r->cause);
-	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512], owner[48];
+	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512],
+		owner[48];
 	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
 	const char *state = e->state ? tcp_state_name(e->state) : "-";

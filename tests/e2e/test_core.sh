@@ -33,9 +33,9 @@ server_reset_case() {
 			pid="$(json_field "$CLI_OUT" connected pid)" comm=rg-client \
 			$(side_fields "$CLI_OUT")
 		# a write may see EPIPE once the reset has closed the socket
-		case $(json_field "$CLI_OUT" done result) in
+		case $(json_field "$CLI_OUT" "done" result) in
 		ECONNRESET | EPIPE) ;;
-		*) e2e_fail "$scen/$fam: client saw $(json_field "$CLI_OUT" done result)" ;;
+		*) e2e_fail "$scen/$fam: client saw $(json_field "$CLI_OUT" "done" result)" ;;
 		esac
 		expect_eq "$scen/$fam: no reset received in the server ns" \
 			"$(rw_count "$(sel "$SRV_INO" received "$port")")" 0
@@ -54,7 +54,7 @@ test_closed_port() {
 		expect_eq "closed_port/$fam: server TcpOutRsts delta" "$D_SRV" 1
 		check_sent_count "$SRV_INO" "$D_SRV" "$port" "closed_port/$fam"
 		check_sent_count "$CLI_INO" "$D_CLI" "$port" "closed_port/$fam client"
-		cli_pid=$(json_field "$CLI_OUT" done pid)
+		cli_pid=$(json_field "$CLI_OUT" "done" pid)
 		check_event "$(sel "$CLI_INO" received "$port")" cause=refused state=SYN_SENT \
 			pid="$cli_pid" comm=rg-client family="$fam" rport="$port"
 		lport=$(rw_events "$(sel "$CLI_INO" received "$port")" | jq -r .lport)
@@ -68,7 +68,7 @@ test_closed_port() {
 				kernel_reason=NO_SOCKET pid=null comm=null state=null \
 				laddr="$NS_SRV_IP6" lport="$port" raddr="$NS_CLI_IP6" rport="$lport"
 		fi
-		expect_eq "closed_port/$fam: client saw" "$(json_field "$CLI_OUT" done result)" \
+		expect_eq "closed_port/$fam: client saw" "$(json_field "$CLI_OUT" "done" result)" \
 			ECONNREFUSED
 		port=$((port + 1))
 	done
@@ -117,7 +117,7 @@ test_keepalive_timeout() {
 		check_event "$(sel "$CLI_INO" sent "$port")" cause=keepalive_timeout \
 			pid="$(json_field "$CLI_OUT" connected pid)" comm=rg-client context=timer \
 			$(side_fields "$CLI_OUT")
-		expect_eq "keepalive/$fam: client saw" "$(json_field "$CLI_OUT" done result)" ETIMEDOUT
+		expect_eq "keepalive/$fam: client saw" "$(json_field "$CLI_OUT" "done" result)" ETIMEDOUT
 		port=$((port + 1))
 	done
 	check_summary

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # SRV_INO, D_SRV, ...: globals for the tests that source this
 #
 # Reset scenarios between a namespace pair, run with tests/tools/rstgen, and
 # checks of rstwatch's events against the truth (TcpOutRsts per namespace, the
