@@ -22,6 +22,10 @@
 
 /* Set by the loader before load; constant for the verifier. */
 const volatile bool have_task_ctx = false;
+/* enum skb_drop_reason value of TCP_LISTEN_OVERFLOW in this kernel (from BTF) */
+const volatile __u32 drop_listen_overflow = ~0U;
+/* kfree_skb has its 4th argument, the receiving socket (rx_sk) */
+const volatile bool kfree_has_rx_sk = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -237,7 +241,7 @@ static __always_inline void owner_lookup(struct rstw_event *e)
 }
 
 /* Count, then sample.  The count never depends on the ring buffer. */
-static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts)
+static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32 dir, __u32 facts)
 {
 	__u32 sysnr = RSTW_SYSCALL_NONE;
 	struct rstw_event *e;
@@ -246,7 +250,10 @@ static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts
 		if (tmpl->syscall_nr >= 0 && (__u32)tmpl->syscall_nr < RSTW_SYSCALL_NONE)
 			sysnr = tmpl->syscall_nr;
 	}
-	tmpl->key = rstw_key_make(dir, tmpl->reason, tmpl->state, facts, sysnr);
+	/* the reason slot holds sk_rst_reason values only */
+	tmpl->key = rstw_key_make(dir, kind == RSTW_KIND_RESET ? tmpl->reason : RSTW_REASON_NONE,
+				  tmpl->state, facts, sysnr) |
+		    kind << RSTW_KEY_KIND_SHIFT;
 	count_key(tmpl->key);
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -257,6 +264,11 @@ static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts
 	__builtin_memcpy(e, tmpl, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
 	stat_inc(RSTW_STAT_EVENTS);
+}
+
+static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts)
+{
+	emit_kind(tmpl, RSTW_KIND_RESET, dir, facts);
 }
 
 /* A per-CPU scratch event: too large for the 512-byte BPF stack with room to spare. */
@@ -441,5 +453,43 @@ int BPF_PROG(track_send, struct sock *sk, int ret, int flags)
 {
 	if (is_tcp_stream(sk))
 		owner_record(sk);
+	return 0;
+}
+
+/*
+ * Accept queue full with tcp_abort_on_overflow=0: no reset, the kernel drops
+ * the segment (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW).  Not a reset, but
+ * what operators chase behind "connection timed out" and resets elsewhere.
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(listen_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	struct sock *sk = NULL;
+	struct rstw_event *e;
+	__u32 facts = 0;
+
+	if ((__u32)reason != drop_listen_overflow)
+		return 0;
+	e = event_begin(RSTW_REASON_NONE);
+	if (!e)
+		return 0;
+	if (kfree_has_rx_sk)
+		sk = (struct sock *)ctx[3];
+	if (sk) {
+		facts |= sk_facts(sk, e);
+		owner_lookup(e);
+	}
+	if (tuple_from_skb(skb, e)) {
+		facts |= RSTW_F_SEGMENT;
+		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
+			facts |= RSTW_F_SYN;
+	}
+	if (!e->netns) {
+		struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+		e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+	e->reason = (__u32)reason;
+	emit_kind(e, RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, facts);
 	return 0;
 }

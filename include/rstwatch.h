@@ -41,15 +41,22 @@ enum rstw_fact {
 	RSTW_F_RCV_SHUT = 1u << 7, /* receive side shut down (shutdown/close) */
 };
 
+/* What a record is about. */
+enum rstw_kind {
+	RSTW_KIND_RESET = 0, /* a reset sent or received */
+	RSTW_KIND_LISTEN_DROP = 1, /* accept queue full, segment dropped: no reset */
+};
+
 /*
  * Fact key layout: facts 0-7, TCP state 8-11 (0 = no socket), kernel reason
- * 12-17, direction 18, syscall number 19-28.
+ * 12-17, direction 18, syscall number 19-28, kind 29-30.
  */
 #define RSTW_KEY_FACTS_SHIFT 0
 #define RSTW_KEY_STATE_SHIFT 8
 #define RSTW_KEY_REASON_SHIFT 12
 #define RSTW_KEY_DIR_SHIFT 18
 #define RSTW_KEY_SYSCALL_SHIFT 19
+#define RSTW_KEY_KIND_SHIFT 29
 
 static inline __u32 rstw_key_make(__u32 dir, __u32 reason, __u32 state, __u32 facts,
 				  __u32 syscall_nr)
@@ -82,6 +89,10 @@ static inline __u32 rstw_key_dir(__u32 key)
 static inline __u32 rstw_key_syscall(__u32 key)
 {
 	return (key >> RSTW_KEY_SYSCALL_SHIFT) & 0x3ffu;
+}
+static inline __u32 rstw_key_kind(__u32 key)
+{
+	return (key >> RSTW_KEY_KIND_SHIFT) & 3u;
 }
 
 /* Self-accounting slots of the per-CPU `stats` array. */

@@ -111,6 +111,8 @@ enum rstw_cause cause_attribute(const struct cause_input *in)
 	uint32_t dir = rstw_key_dir(in->key), facts = rstw_key_facts(in->key);
 	int state = (int)rstw_key_state(in->key);
 
+	if (rstw_key_kind(in->key) == RSTW_KIND_LISTEN_DROP)
+		return CAUSE_LISTEN_DROP;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct cause_rule *r = &rules[i];
 

@@ -34,6 +34,7 @@ enum rstw_cause {
 	CAUSE_RST_OUT_OF_WINDOW,
 	CAUSE_RST_TIMEWAIT,
 	CAUSE_RST_NO_SOCKET,
+	CAUSE_LISTEN_DROP, /* not a reset: accept queue full, segment dropped */
 	CAUSE__COUNT,
 };
 

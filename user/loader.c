@@ -88,6 +88,44 @@ static bool btf_enum_has(const struct btf *btf, const char *enum_name, const cha
 	return false;
 }
 
+/* Value of an enumerator, or -1. */
+static long long btf_enum_value(const struct btf *btf, const char *enum_name, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), value) == 0)
+			return (uint32_t)e[i].val;
+	return -1;
+}
+
+/* Number of arguments of a tracepoint as tp_btf sees it, or -1. */
+static int tracepoint_nargs(const struct btf *btf, const char *tp)
+{
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type); /* pointer */
+	if (!btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);
+	if (!btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1; /* the first is the tracepoint's own data pointer */
+}
+
 /* The task-stack test of bpf/core_fixes.bpf.h: x86-64 and bpf_task_pt_regs. */
 static bool task_ctx_supported(const struct btf *btf)
 {
@@ -173,6 +211,20 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 	bpf_program__set_autoload(l->skel->progs.track_state,
 				  has_tracepoint(l->vmlinux, "inet_sock_set_state"));
 
+	{
+		long long v = btf_enum_value(l->vmlinux, "skb_drop_reason",
+					     "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
+		int nargs = tracepoint_nargs(l->vmlinux, "kfree_skb");
+
+		l->have_listen_drop = v >= 0 && nargs >= 3;
+		l->skel->rodata->drop_listen_overflow = v >= 0 ? (uint32_t)v : ~0U;
+		l->skel->rodata->kfree_has_rx_sk = nargs >= 4;
+		bpf_program__set_autoload(l->skel->progs.listen_drop, l->have_listen_drop);
+		if (!l->have_listen_drop)
+			log_warn("degraded: no kfree_skb drop reason TCP_LISTEN_OVERFLOW: accept "
+				 "queue drops (listen_drop) not shown");
+	}
+
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
 
 	err = resets_bpf__load(l->skel);
@@ -187,10 +239,11 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 			err == -EPERM || err == -EACCES ? " -- missing CAP_PERFMON?" : "");
 		return -1;
 	}
-	log_info("attached: tp_btf/tcp_send_reset%s%s%s",
+	log_info("attached: tp_btf/tcp_send_reset%s%s%s%s",
 		 l->have_receive ? ", tp_btf/tcp_receive_reset" : "",
 		 ", tp_btf/inet_sock_set_state",
-		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "");
+		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "",
+		 l->have_listen_drop ? ", tp_btf/kfree_skb (listen drops)" : "");
 	return 0;
 }
 

@@ -18,6 +18,7 @@ struct loader {
 	bool ctx_known; /* the kernel side can tell process context */
 	bool owner_io; /* send/recv owner tracking attached */
 	bool have_receive; /* tcp_receive_reset attached */
+	bool have_listen_drop; /* kfree_skb with TCP_LISTEN_OVERFLOW attached */
 };
 
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"

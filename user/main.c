@@ -73,9 +73,11 @@ static int handle_event(void *ctx, void *data, size_t len)
 				 len);
 		return 0;
 	}
-	cause_input_of(w->l, e.key, e.reason, &in);
+	cause_input_of(w->l, e.key, rstw_key_reason(e.key), &in);
 	r.cause = cause_attribute(&in);
 	r.reason = in.reason;
+	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
+		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
 	cause_context(&in, w->l->ctx_known, r.context, sizeof(r.context));
 	owner_resolve(&e, r.cause, &in, &r.owner);
 	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
@@ -119,9 +121,8 @@ static void print_summary(struct watch *w)
 	}
 	for (int i = 0; i < n; i++) {
 		struct cause_input in;
-		uint32_t reason = rstw_key_reason(keys[i].key);
 
-		cause_input_of(w->l, keys[i].key, reason, &in);
+		cause_input_of(w->l, keys[i].key, rstw_key_reason(keys[i].key), &in);
 		by_cause[rstw_key_dir(keys[i].key)][cause_attribute(&in)] += keys[i].count;
 		total += keys[i].count;
 	}
