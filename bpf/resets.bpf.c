@@ -200,7 +200,9 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 	flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
 	if ((flags & (1UL << SOCK_LINGER)) && BPF_CORE_READ(sk, sk_lingertime) == 0)
 		facts |= RSTW_F_LINGER0;
-	if (flags & (1UL << SOCK_DEAD))
+	sock = BPF_CORE_READ(sk, sk_socket);
+	/* closed by the application, or never accepted by it */
+	if ((flags & (1UL << SOCK_DEAD)) || !sock)
 		facts |= RSTW_F_ORPHAN;
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */)
 		facts |= RSTW_F_RCV_SHUT;
@@ -218,7 +220,6 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 			facts |= RSTW_F_UNREAD;
 	}
 
-	sock = BPF_CORE_READ(sk, sk_socket);
 	if (sock) {
 		struct socket_alloc *sa = container_of(sock, struct socket_alloc, socket);
 

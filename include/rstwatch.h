@@ -35,7 +35,7 @@ enum rstw_fact {
 	RSTW_F_SYN = 1u << 1, /* that segment was a SYN without ACK */
 	RSTW_F_TASK = 1u << 2, /* process context (a syscall), not softirq/timer */
 	RSTW_F_LINGER0 = 1u << 3, /* SO_LINGER on with a zero timeout */
-	RSTW_F_ORPHAN = 1u << 4, /* the application has closed the socket */
+	RSTW_F_ORPHAN = 1u << 4, /* no application holds the socket (closed, or never accepted) */
 	RSTW_F_LISTEN_FULL = 1u << 5, /* a listener whose accept queue is full */
 	RSTW_F_UNREAD = 1u << 6, /* unread data in the receive queue */
 	RSTW_F_RCV_SHUT = 1u << 7, /* receive side shut down (shutdown/close) */

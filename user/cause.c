@@ -57,6 +57,9 @@ static const struct cause_rule rules[] = {
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, close_calls,
 	  CAUSE_LINGER_ABORT },
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT },
+	/* children in the accept queue of a listener being closed (inet_csk_listen_stop) */
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, close_calls,
+	  CAUSE_LISTENER_CLOSED },
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, netlink_calls, CAUSE_ADMIN_KILL },
 	{ RSTW_DIR_SENT, "MPTCP_RST_*", 0, 0, -1, NULL, CAUSE_MPTCP },
 

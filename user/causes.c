@@ -87,6 +87,14 @@ static const struct cause_info causes[CAUSE__COUNT] = {
 	[CAUSE_RST_NO_SOCKET] = { "rst_no_socket", CDIR_RECEIVED, 1,
 				  "a reset arrived for no socket and was dropped",
 				  "a late reset for a connection already gone, or a spoofed one" },
+	[CAUSE_LISTEN_DROP] = { "listen_drop", CDIR_RECEIVED, 14,
+				"not a reset: the accept queue was full (tcp_abort_on_overflow=0), a segment was dropped",
+				"the application accepts too slowly: raise the listen() backlog and "
+				"net.core.somaxconn, or add workers; see nstat TcpExtListenOverflows" },
+	[CAUSE_LISTENER_CLOSED] = { "listener_closed", CDIR_SENT, 6,
+				    "the listening socket was closed with connections it had not accepted yet",
+				    "the service stopped or restarted with clients in its accept queue: drain before "
+				    "closing, or hand the listener over (SO_REUSEPORT, socket activation)" },
 };
 
 static const char *const code_texts[] = {
@@ -120,7 +128,7 @@ const struct cause_info *cause_info(enum rstw_cause c)
 int cause_from_id(const char *id)
 {
 	for (int i = 0; i < CAUSE__COUNT; i++)
-		if (strcmp(causes[i].id, id) == 0)
+		if (causes[i].id && strcmp(causes[i].id, id) == 0)
 			return i;
 	return -1;
 }

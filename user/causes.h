@@ -35,6 +35,7 @@ enum rstw_cause {
 	CAUSE_RST_TIMEWAIT,
 	CAUSE_RST_NO_SOCKET,
 	CAUSE_LISTEN_DROP, /* not a reset: accept queue full, segment dropped */
+	CAUSE_LISTENER_CLOSED,
 	CAUSE__COUNT,
 };
 

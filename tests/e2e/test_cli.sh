@@ -36,8 +36,8 @@ test_bad_usage() {
 	"$RSTWATCH" --help | grep -q '^Examples:' || e2e_fail "--help has no examples"
 	"$RSTWATCH" --version | grep -qE '^rstwatch [0-9]+\.[0-9]+\.[0-9]+' ||
 		e2e_fail "--version: $("$RSTWATCH" --version)"
-	[[ $("$RSTWATCH" explain | grep -cE '^[a-z0-9_]+ \((sent|received|sent or received)\)$') -eq 25 ]] ||
-		e2e_fail "explain does not list the 25 causes"
+	[[ $("$RSTWATCH" explain | grep -cE '^[a-z0-9_]+ \((sent|received|sent or received)\)$') -eq 27 ]] ||
+		e2e_fail "explain does not list the 27 causes"
 	"$RSTWATCH" explain linger_abort | grep -q 'SO_LINGER' || e2e_fail "explain linger_abort"
 }
 
