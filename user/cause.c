@@ -54,13 +54,14 @@ static const struct cause_rule rules[] = {
 	{ RSTW_DIR_SENT, "TCP_ABORT_ON_MEMORY", 0, 0, -1, NULL, CAUSE_ABORT_ON_MEMORY },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", 0, 0, -1, NULL, CAUSE_DISCONNECT },
 	/* TCP_STATE covers several actions; the syscall in progress tells them apart */
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, close_calls,
-	  CAUSE_LINGER_ABORT },
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT },
-	/* children in the accept queue of a listener being closed (inet_csk_listen_stop) */
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, close_calls,
-	  CAUSE_LISTENER_CLOSED },
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, netlink_calls, CAUSE_ADMIN_KILL },
+	/* close(), or exit: a killed process closes its files from whatever syscall it was in */
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL,
+	  CAUSE_LINGER_ABORT },
+	/* children in the accept queue of a listener being closed (inet_csk_listen_stop) */
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
+	  CAUSE_LISTENER_CLOSED },
 	{ RSTW_DIR_SENT, "MPTCP_RST_*", 0, 0, -1, NULL, CAUSE_MPTCP },
 
 	/* sent, on kernels whose tracepoint has no reason: infer from facts */

@@ -7,7 +7,8 @@
  * undergoes) a specific kind of TCP reset.  ADDR is an IPv4 or IPv6 literal
  * (the server binds to it, the client connects to it); a server given -p 0
  * binds a free port and reports it as "lport" in its "listening" line.  The
- * server accepts exactly one connection and closes its listener at once.
+ * server accepts exactly one connection and closes its listener at once
+ * (except in listen_overflow).
  * -n sets the process name (prctl PR_SET_NAME; default rg-server/rg-client).
  *
  * Output is JSON Lines on stdout, one object per event, flushed per line:
@@ -25,8 +26,8 @@
  *
  * Every wait is bounded by TIMEOUT_MS (default 5000); nothing blocks forever.
  *
- * In linger_abort, linger2_abort, abort_on_data and closed_then_data the
- * client sends one sync byte right after its "connected" line and the
+ * In linger_abort, linger2_abort, abort_on_data, closed_then_data and
+ * disconnect the client sends one sync byte right after its "connected" line and the
  * server reads it before acting, so the client always sees an established
  * connection (and reports its tuple) before the server resets or closes it.
  *
@@ -60,6 +61,49 @@
  *                    client (timer) -> TCP_KEEPALIVE_TIMEOUT.
  *                    client: ETIMEDOUT
  *   peer_close       graceful close on both sides, no reset.  both: ok
+ *   listen_overflow  server: listen(fd, 1) ("backlog":1 in its listening
+ *                    line), never accepts while the client runs.  Client:
+ *                    4 non-blocking connections, each with its own
+ *                    "connected" (or "error") line with "conn" index and
+ *                    lport, and 1 byte sent on each ("sent"); then it waits
+ *                    500 ms (capped by -t) and reports "acked" (byte
+ *                    acknowledged: queued by the server's kernel), "error"
+ *                    (e.g. ECONNRESET) and "dropped" ("stage":"connect" or
+ *                    "data": no answer) lines, then closes everything.
+ *                    TCP_DEFER_ACCEPT on the client sockets delays each
+ *                    final handshake ACK until the client sends that
+ *                    connection's byte, after the next connection's SYN:
+ *                    conns 0 and 1 fill the accept queue (backlog + 1), the
+ *                    final ACK of conn 2 overflows it, conn 3's SYN is
+ *                    dropped.  With net.ipv4.tcp_abort_on_overflow=1 in the
+ *                    server's namespace: server host (softirq, in the
+ *                    client's sendto; sk = the listener) -> INVALID_SYN,
+ *                    client: "resets":1,"dropped":1.  With 0: no reset,
+ *                    "resets":0,"dropped":2.  Client done: "result":"ok"
+ *                    if resets + dropped >= 1, with "conns", "acked",
+ *                    "resets", "dropped" and "errors" counts.  The server
+ *                    sees the client done when no queued connection is
+ *                    ESTABLISHED any more (/proc/net/tcp[6]), then drains
+ *                    gracefully (accept, read to EOF, close; a dropped
+ *                    final ACK completes once the queue has room) so that
+ *                    closing the listener resets nothing; done: "ok" with
+ *                    "queued" (largest accept queue), "accepted" and
+ *                    "leftover" (still held by the kernel at exit).  The
+ *                    server's -t must outlast the client's run (~1 s;
+ *                    give it >= 3000).
+ *   disconnect       client: waits 200 ms after the sync byte, then
+ *                    connect() with an AF_UNSPEC address (tcp_disconnect).
+ *                    client (in its connect syscall) -> TCP_STATE.
+ *                    client: ok (connect returned 0); server: ECONNRESET
+ *   hold             both sides hold the connection (reading, discarding)
+ *                    until it ends or -t runs out, and report what ended
+ *                    it, with "held_ms" and "bytes": "ok" on timeout,
+ *                    "EOF" or the errno; every outcome exits 0.  For
+ *                    administrative aborts, e.g. ss -K (SOCK_DESTROY) of
+ *                    the server's socket: the ss process -> TCP_STATE;
+ *                    server: ECONNABORTED, client: ECONNRESET.  With equal
+ *                    -t the server (started first) may close first and the
+ *                    client then sees EOF: give the server the longer -t.
  *
  * Linux reports a reset received in CLOSE_WAIT (after the peer's FIN) as
  * EPIPE, not ECONNRESET, and read() after EOF keeps returning 0; so after
@@ -95,9 +139,13 @@
 #define TCP_REPAIR 19
 #endif
 
-/* Kernel TCP states as reported in tcp_info.tcpi_state. */
+/* Kernel TCP states as reported in tcp_info.tcpi_state and /proc/net/tcp. */
+#define ST_ESTABLISHED 1
+#define ST_SYN_RECV 3
 #define ST_FIN_WAIT2 5
 #define ST_CLOSE 7
+#define ST_CLOSE_WAIT 8
+#define N_STATES 16
 
 /* Results that are not errno values. */
 #define RES_OK 0
@@ -109,6 +157,13 @@
 #define SETTLE_MS 500
 #define STATE_POLL_MS 1
 
+#define LISTEN_BACKLOG 8
+#define LO_BACKLOG 1 /* listen_overflow: listen(fd, 1) */
+#define LO_CONNS 4 /* listen_overflow: client connections */
+#define LO_CONNECT_WAIT_MS 100 /* per connect(), below the 200 ms delayed-ACK timer */
+#define LO_POLL_MS 10
+#define DISCONNECT_DELAY_MS 200
+
 enum scenario {
 	SC_CLOSED_PORT,
 	SC_NO_SOCKET,
@@ -119,6 +174,9 @@ enum scenario {
 	SC_CLOSED_THEN_DATA,
 	SC_KEEPALIVE,
 	SC_PEER_CLOSE,
+	SC_LISTEN_OVERFLOW,
+	SC_DISCONNECT,
+	SC_HOLD,
 };
 
 static const char *const scenario_names[] = {
@@ -131,6 +189,9 @@ static const char *const scenario_names[] = {
 	[SC_CLOSED_THEN_DATA] = "closed_then_data",
 	[SC_KEEPALIVE] = "keepalive",
 	[SC_PEER_CLOSE] = "peer_close",
+	[SC_LISTEN_OVERFLOW] = "listen_overflow",
+	[SC_DISCONNECT] = "disconnect",
+	[SC_HOLD] = "hold",
 };
 
 #define N_SCENARIOS (sizeof(scenario_names) / sizeof(scenario_names[0]))
@@ -138,6 +199,8 @@ static const char *const scenario_names[] = {
 static void emit(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int finish(int result, const char *op, bool ok, const char *why, ...)
 	__attribute__((format(printf, 4, 5)));
+static int finish_ex(int result, const char *op, const char *extra, bool ok, const char *why, ...)
+	__attribute__((format(printf, 5, 6)));
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static const char *g_role;
@@ -290,20 +353,43 @@ static void emit(const char *event, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Print the "done" line; on failure also a one-line reason on stderr. */
-static int finish(int result, const char *op, bool ok, const char *why, ...)
+/*
+ * Print the "done" line (EXTRA, may be NULL, adds ",\"k\":v" members); on
+ * failure also a one-line reason on stderr.
+ */
+static int vfinish(int result, const char *op, const char *extra, bool ok, const char *why,
+		   va_list ap)
 {
-	va_list ap;
-
-	emit("done", ",\"result\":\"%s\",\"op\":\"%s\"", result_name(result), op);
+	emit("done", ",\"result\":\"%s\",\"op\":\"%s\"%s", result_name(result), op,
+	     extra ? extra : "");
 	if (ok)
 		return 0;
 	fprintf(stderr, "rstgen %s %s: ", g_role, g_scenario);
-	va_start(ap, why);
 	vfprintf(stderr, why, ap);
-	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+static int finish(int result, const char *op, bool ok, const char *why, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, why);
+	rc = vfinish(result, op, NULL, ok, why, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int finish_ex(int result, const char *op, const char *extra, bool ok, const char *why, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, why);
+	rc = vfinish(result, op, extra, ok, why, ap);
+	va_end(ap);
+	return rc;
 }
 
 static void usage_error(const char *fmt, ...)
@@ -339,19 +425,40 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
-static void emit_connected(int fd)
+/* EVENT with FD's tuple; CONN >= 0 adds a "conn" index (listen_overflow). */
+static void emit_tuple(const char *event, int fd, int conn)
 {
 	struct sockaddr_storage l = { 0 }, r = { 0 };
 	socklen_t ll = sizeof(l), rl = sizeof(r);
-	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], idx[24] = "";
 	int lp, rp;
 
 	getsockname(fd, (struct sockaddr *)&l, &ll);
 	getpeername(fd, (struct sockaddr *)&r, &rl);
 	format_addr(&l, la, sizeof(la), &lp);
 	format_addr(&r, ra, sizeof(ra), &rp);
-	emit("connected", ",\"laddr\":\"%s\",\"lport\":%d,\"raddr\":\"%s\",\"rport\":%d", la, lp,
+	if (conn >= 0)
+		snprintf(idx, sizeof(idx), ",\"conn\":%d", conn);
+	emit(event, "%s,\"laddr\":\"%s\",\"lport\":%d,\"raddr\":\"%s\",\"rport\":%d", idx, la, lp,
 	     ra, rp);
+}
+
+static void emit_connected(int fd)
+{
+	emit_tuple("connected", fd, -1);
+}
+
+/* Local port of FD (0 if unbound or unknown). */
+static int local_port(int fd)
+{
+	struct sockaddr_storage l = { 0 };
+	socklen_t ll = sizeof(l);
+	char la[INET6_ADDRSTRLEN];
+	int lp = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) == 0)
+		format_addr(&l, la, sizeof(la), &lp);
+	return lp;
 }
 
 static int so_error(int fd)
@@ -369,14 +476,20 @@ static int set_int(int fd, int level, int opt, int val)
 	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
+static int get_tcp_info(int fd, struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+
 /* Current TCP state of FD, or -1. */
 static int tcp_state(int fd)
 {
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+	if (get_tcp_info(fd, &ti) < 0)
 		return -1;
 	return ti.tcpi_state;
 }
@@ -445,10 +558,16 @@ static int send_payload(int fd)
 	return 0;
 }
 
+/* MS, but never more than the -t timeout. */
+static int capped_ms(int ms)
+{
+	return g_timeout_ms < ms ? g_timeout_ms : ms;
+}
+
 /* How long a client waits for the server's silent step (no packet to wait for). */
 static int settle_ms(void)
 {
-	return g_timeout_ms < SETTLE_MS ? g_timeout_ms : SETTLE_MS;
+	return capped_ms(SETTLE_MS);
 }
 
 /*
@@ -461,7 +580,7 @@ static int settle_ms(void)
 static bool needs_sync(enum scenario sc)
 {
 	return sc == SC_LINGER_ABORT || sc == SC_LINGER2_ABORT || sc == SC_ABORT_ON_DATA ||
-	       sc == SC_CLOSED_THEN_DATA;
+	       sc == SC_CLOSED_THEN_DATA || sc == SC_DISCONNECT;
 }
 
 static int send_sync(int fd)
@@ -495,6 +614,16 @@ static int recv_sync(int fd)
 static bool is_reset_errno(int r)
 {
 	return r == ECONNRESET || r == EPIPE;
+}
+
+/* hold: any end is a valid run (the test decides); a timeout reports "ok". */
+static int finish_hold(int r, int64_t start, size_t nread)
+{
+	char extra[64];
+
+	snprintf(extra, sizeof(extra), ",\"held_ms\":%lld,\"bytes\":%zu",
+		 (long long)(now_ms() - start), nread);
+	return finish_ex(r == RES_TIMEOUT ? RES_OK : r, "read", extra, true, "-");
 }
 
 /* ---- client ------------------------------------------------------------ */
@@ -577,10 +706,204 @@ static int client_after_eof(int fd, bool use_write)
 	}
 }
 
+/* ---- client: listen_overflow ------------------------------------------ */
+
+enum lo_state { LO_UNUSED, LO_PENDING, LO_CONNECTED, LO_FAILED };
+
+struct lo_conn {
+	int fd;
+	int lport;
+	enum lo_state state;
+	bool sent;
+	bool acked;
+	int result; /* what ended it, once LO_FAILED */
+};
+
+static void lo_fail(struct lo_conn *c, int i, int result, const char *op)
+{
+	c->state = LO_FAILED;
+	c->result = result;
+	emit("error", ",\"conn\":%d,\"lport\":%d,\"result\":\"%s\",\"op\":\"%s\"", i, c->lport,
+	     result_name(result), op);
+}
+
+/*
+ * Start a non-blocking connect.  TCP_DEFER_ACCEPT on a connecting socket
+ * makes the kernel delay the handshake's final ACK (up to the 200 ms
+ * delayed-ACK timer), so it leaves with this connection's data byte, in
+ * the order the client chooses.
+ */
+static void lo_start(struct lo_conn *c, int i)
+{
+	int r;
+
+	c->fd = socket(g_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		lo_fail(c, i, errno, "socket");
+		return;
+	}
+	if (set_int(c->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1) < 0) {
+		lo_fail(c, i, errno, "setsockopt");
+		return;
+	}
+	if (connect(c->fd, (struct sockaddr *)&g_addr, g_addrlen) == 0 || errno == EINPROGRESS) {
+		c->lport = local_port(c->fd);
+		c->state = LO_PENDING;
+		return;
+	}
+	r = errno;
+	c->lport = local_port(c->fd);
+	lo_fail(c, i, r, "connect");
+}
+
+/* A pending connect reported POLLOUT/POLLERR: report how it ended. */
+static void lo_connect_done(struct lo_conn *c, int i)
+{
+	int r = so_error(c->fd);
+
+	if (r) {
+		lo_fail(c, i, r, "connect");
+		return;
+	}
+	c->state = LO_CONNECTED;
+	emit_tuple("connected", c->fd, i);
+}
+
+/* Poll a pending connect until DEADLINE (now: just check it). */
+static void lo_poll_connect(struct lo_conn *c, int i, int64_t deadline)
+{
+	int rev;
+
+	if (c->state != LO_PENDING)
+		return;
+	rev = wait_fd(c->fd, POLLOUT, deadline);
+	if (rev < 0)
+		lo_fail(c, i, errno, "poll");
+	else if (rev > 0)
+		lo_connect_done(c, i);
+}
+
+static void lo_send(struct lo_conn *c, int i)
+{
+	char b = 'o';
+
+	if (c->state != LO_CONNECTED || c->sent)
+		return;
+	if (send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+		lo_fail(c, i, errno ? errno : EAGAIN, "write");
+		return;
+	}
+	c->sent = true;
+	emit("sent", ",\"conn\":%d,\"lport\":%d,\"bytes\":1", i, c->lport);
+}
+
+/* A connected socket: an error or EOF ends it; an acknowledged byte marks it acked. */
+static void lo_check(struct lo_conn *c, int i)
+{
+	struct tcp_info ti;
+	char buf[64];
+	ssize_t n;
+
+	if (c->state != LO_CONNECTED)
+		return;
+	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == 0) {
+		lo_fail(c, i, RES_EOF, "read");
+		return;
+	}
+	if (n > 0) {
+		lo_fail(c, i, RES_DATA, "read");
+		return;
+	}
+	if (errno != EAGAIN && errno != EINTR) {
+		lo_fail(c, i, errno, "read");
+		return;
+	}
+	if (c->sent && !c->acked && get_tcp_info(c->fd, &ti) == 0 &&
+	    ti.tcpi_state == ST_ESTABLISHED && ti.tcpi_unacked == 0) {
+		c->acked = true;
+		emit("acked", ",\"conn\":%d,\"lport\":%d", i, c->lport);
+	}
+}
+
+/*
+ * LO_CONNS connections against a backlog-1 listener that does not accept.
+ * Each connection's final ACK (carrying its byte) is sent only after the
+ * next connection's SYN: the SYN still finds room (a request socket is
+ * created), but once the accept queue is full its ACK overflows it -- a
+ * RST with tcp_abort_on_overflow=1, a silent drop otherwise.  SYNs that
+ * arrive when the accept queue is already full are dropped.
+ */
+static int client_listen_overflow(void)
+{
+	struct lo_conn c[LO_CONNS];
+	int acked = 0, resets = 0, dropped = 0, errors = 0, i;
+	char extra[160];
+	int64_t deadline;
+	bool open;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < LO_CONNS; i++) {
+		c[i].fd = -1;
+		lo_start(&c[i], i);
+		lo_poll_connect(&c[i], i, deadline_in(capped_ms(LO_CONNECT_WAIT_MS)));
+		if (i > 0)
+			lo_send(&c[i - 1], i - 1);
+	}
+	lo_send(&c[LO_CONNS - 1], LO_CONNS - 1);
+
+	/* A reset arrives at once; a drop is silent, so wait a settle time. */
+	deadline = deadline_in(settle_ms());
+	for (;;) {
+		open = false;
+		for (i = 0; i < LO_CONNS; i++) {
+			if (c[i].state == LO_PENDING) {
+				lo_poll_connect(&c[i], i, now_ms());
+				lo_send(&c[i], i);
+			}
+			lo_check(&c[i], i);
+			if (c[i].state == LO_PENDING || (c[i].state == LO_CONNECTED && !c[i].acked))
+				open = true;
+		}
+		if (!open || now_ms() >= deadline)
+			break;
+		sleep_ms(LO_POLL_MS);
+	}
+
+	for (i = 0; i < LO_CONNS; i++) {
+		if (c[i].state == LO_FAILED && c[i].result == ECONNRESET) {
+			resets++;
+		} else if (c[i].state == LO_FAILED) {
+			errors++;
+		} else if (c[i].state == LO_CONNECTED && c[i].acked) {
+			acked++;
+		} else if (c[i].state != LO_UNUSED) {
+			dropped++;
+			emit("dropped", ",\"conn\":%d,\"lport\":%d,\"stage\":\"%s\"", i, c[i].lport,
+			     c[i].state == LO_PENDING ? "connect" : "data");
+		}
+		if (c[i].fd >= 0)
+			close(c[i].fd);
+	}
+	snprintf(extra, sizeof(extra),
+		 ",\"conns\":%d,\"acked\":%d,\"resets\":%d,\"dropped\":%d,\"errors\":%d", LO_CONNS,
+		 acked, resets, dropped, errors);
+	return finish_ex(RES_OK, "poll", extra, resets > 0 || dropped > 0,
+			 "no overflow: %d of %d connections queued, none reset or dropped", acked,
+			 LO_CONNS);
+}
+
+/* ---- client: other scenarios ------------------------------------------- */
+
 static int client_run(enum scenario sc)
 {
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int64_t start;
 	int fd, err = 0, r, rev;
 	size_t nread = 0;
+
+	if (sc == SC_LISTEN_OVERFLOW)
+		return client_listen_overflow();
 
 	fd = client_connect(&err);
 	if (fd < 0) {
@@ -676,14 +999,39 @@ static int client_run(enum scenario sc)
 		emit("eof", NULL);
 		close(fd);
 		return finish(RES_OK, "close", true, "-");
+
+	case SC_LISTEN_OVERFLOW:
+		break;
+
+	case SC_DISCONNECT:
+		/* Let the server read the sync byte; the connection must stay intact. */
+		r = await_eof_or_error(fd, deadline_in(capped_ms(DISCONNECT_DELAY_MS)), true, NULL);
+		if (r != RES_TIMEOUT)
+			return finish(r, "read", false,
+				      "connection changed before disconnecting: %s",
+				      result_name(r));
+		/* connect(AF_UNSPEC) disconnects: tcp_disconnect() resets the peer. */
+		if (connect(fd, &unspec, sizeof(unspec)) < 0) {
+			r = errno;
+			return finish(r, "connect", false, "connect(AF_UNSPEC): %s", errno_name(r));
+		}
+		close(fd);
+		return finish(RES_OK, "connect", true, "-");
+
+	case SC_HOLD:
+		start = now_ms();
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		close(fd);
+		return finish_hold(r, start, nread);
 	}
 	return finish(RES_OK, "-", false, "unhandled scenario");
 }
 
 /* ---- server ------------------------------------------------------------ */
 
-static int server_listen(int *err)
+static int server_listen(enum scenario sc, int *err)
 {
+	int backlog = sc == SC_LISTEN_OVERFLOW ? LO_BACKLOG : LISTEN_BACKLOG;
 	struct sockaddr_storage l = { 0 };
 	socklen_t ll = sizeof(l);
 	char la[INET6_ADDRSTRLEN];
@@ -696,11 +1044,14 @@ static int server_listen(int *err)
 		goto fail;
 	if (g_addr.ss_family == AF_INET6 && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&g_addr, g_addrlen) < 0 || listen(fd, 8) < 0)
+	if (bind(fd, (struct sockaddr *)&g_addr, g_addrlen) < 0 || listen(fd, backlog) < 0)
 		goto fail;
 	getsockname(fd, (struct sockaddr *)&l, &ll);
 	format_addr(&l, la, sizeof(la), &lp);
-	emit("listening", ",\"laddr\":\"%s\",\"lport\":%d", la, lp);
+	if (sc == SC_LISTEN_OVERFLOW)
+		emit("listening", ",\"laddr\":\"%s\",\"lport\":%d,\"backlog\":%d", la, lp, backlog);
+	else
+		emit("listening", ",\"laddr\":\"%s\",\"lport\":%d", la, lp);
 	return fd;
 fail:
 	*err = errno;
@@ -730,15 +1081,113 @@ static int server_accept(int lfd, int *err)
 	return fd;
 }
 
+/* ---- server: listen_overflow ------------------------------------------ */
+
+/*
+ * Count this namespace's TCP sockets with local port PORT by state
+ * (/proc/net/tcp lists request sockets as SYN_RECV, and children still in
+ * the accept queue).  Returns 0, or -1 with errno set.
+ */
+static int port_states(int port, unsigned int counts[N_STATES])
+{
+	const char *path = g_addr.ss_family == AF_INET6 ? "/proc/net/tcp6" : "/proc/net/tcp";
+	char line[512];
+	FILE *f;
+
+	memset(counts, 0, N_STATES * sizeof(counts[0]));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int lp, st;
+
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lp, &st) == 2 &&
+		    lp == (unsigned int)port && st < N_STATES)
+			counts[st]++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Connections of PORT the kernel still holds for the listener (not accepted). */
+static unsigned int port_pending(const unsigned int counts[N_STATES])
+{
+	return counts[ST_SYN_RECV] + counts[ST_ESTABLISHED] + counts[ST_CLOSE_WAIT];
+}
+
+/*
+ * Never accept while the client runs: the client is done when every
+ * queued connection has been closed by its peer (no ESTABLISHED child
+ * left).  Then drain gracefully -- accept, read to EOF, close -- until the
+ * kernel holds nothing more for the port (a request socket whose final
+ * ACK was dropped completes once the queue has room), so that no child is
+ * reset by the listener's close.  All of it bounded by -t.
+ */
+static int server_listen_overflow(int lfd)
+{
+	unsigned int st[N_STATES], pending = 0;
+	int port = local_port(lfd), maxq = 0, accepted = 0, fd;
+	int64_t deadline = deadline_in(g_timeout_ms);
+	bool seen = false, client_done = false;
+	struct tcp_info ti;
+	char extra[128];
+
+	for (;;) {
+		/* On a listener, tcpi_unacked is the accept queue length. */
+		if (get_tcp_info(lfd, &ti) == 0 && (int)ti.tcpi_unacked > maxq)
+			maxq = (int)ti.tcpi_unacked;
+		if (port_states(port, st) < 0)
+			return finish(errno, "read", false, "/proc/net/tcp: %s", strerror(errno));
+		if (st[ST_ESTABLISHED] + st[ST_CLOSE_WAIT] > 0)
+			seen = true;
+		if (seen && st[ST_ESTABLISHED] == 0) {
+			client_done = true;
+			break;
+		}
+		if (now_ms() >= deadline)
+			break;
+		sleep_ms(LO_POLL_MS);
+	}
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			accepted++;
+			await_eof_or_error(fd, deadline, false, NULL);
+			close(fd);
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			break;
+		if (port_states(port, st) < 0)
+			break;
+		pending = port_pending(st);
+		if (!pending || now_ms() >= deadline)
+			break;
+		sleep_ms(LO_POLL_MS);
+	}
+	close(lfd);
+
+	snprintf(extra, sizeof(extra), ",\"queued\":%d,\"accepted\":%d,\"leftover\":%u", maxq,
+		 accepted, pending);
+	return finish_ex(client_done ? RES_OK : RES_TIMEOUT, "accept", extra, client_done,
+			 "client not done within %d ms (queued %d)", g_timeout_ms, maxq);
+}
+
+/* ---- server: other scenarios ------------------------------------------- */
+
 static int server_run(enum scenario sc)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	int lfd, fd, err = 0, r, rev;
+	int64_t start;
 	size_t nread = 0;
 
-	lfd = server_listen(&err);
+	lfd = server_listen(sc, &err);
 	if (lfd < 0)
 		return finish(err, "listen", false, "listen: %s", errno_name(err));
+	if (sc == SC_LISTEN_OVERFLOW)
+		return server_listen_overflow(lfd);
 	fd = server_accept(lfd, &err);
 	if (fd < 0)
 		return finish(err, "accept", false, "accept: %s", result_name(err));
@@ -846,6 +1295,22 @@ static int server_run(enum scenario sc)
 		emit("eof", NULL);
 		close(fd);
 		return finish(RES_OK, "close", true, "-");
+
+	case SC_LISTEN_OVERFLOW:
+		break;
+
+	case SC_DISCONNECT:
+		/* The client's connect(AF_UNSPEC) resets the connection. */
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		close(fd);
+		return finish(r, "read", r == ECONNRESET, "read: %s, expected ECONNRESET",
+			      result_name(r));
+
+	case SC_HOLD:
+		start = now_ms();
+		r = await_eof_or_error(fd, deadline_in(g_timeout_ms), false, &nread);
+		close(fd);
+		return finish_hold(r, start, nread);
 	}
 	return finish(RES_OK, "-", false, "unhandled scenario");
 }
