@@ -54,6 +54,14 @@ struct {
 	__type(value, struct rstw_task);
 } owners SEC(".maps");
 
+/* (netns, port) -> owner of the socket listening there */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct rstw_listen_key);
+	__type(value, struct rstw_task);
+} listeners SEC(".maps");
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 static __always_inline void stat_inc(__u32 slot)
@@ -230,15 +238,27 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 
 static __always_inline void owner_lookup(struct rstw_event *e)
 {
+	struct rstw_listen_key lk = {};
 	struct rstw_task *o;
 
 	if (!e->cookie)
 		return;
 	o = bpf_map_lookup_elem(&owners, &e->cookie);
+	if (o) {
+		e->owner = *o;
+		e->owner_src = RSTW_OWNER_TRACKED;
+		return;
+	}
+	/* an accepted socket nobody has read or written yet: ask its listener */
+	if (e->state == TCP_SYN_SENT || e->state == TCP_LISTEN)
+		return;
+	lk.netns = e->netns;
+	lk.port = e->lport;
+	o = bpf_map_lookup_elem(&listeners, &lk);
 	if (!o)
 		return;
 	e->owner = *o;
-	e->owner_src = RSTW_OWNER_TRACKED;
+	e->owner_src = RSTW_OWNER_LISTENER;
 }
 
 /* Count, then sample.  The count never depends on the ring buffer. */
@@ -437,6 +457,16 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 	if (!is_tcp_stream(sk))
 		return 0;
 	owner_record(sk);
+	if (newstate == TCP_LISTEN) {
+		struct rstw_listen_key lk = {};
+		struct rstw_task t = {};
+
+		lk.netns = netns_of_sk(sk);
+		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		task_fill(&t);
+		if (bpf_map_update_elem(&listeners, &lk, &t, BPF_ANY))
+			stat_inc(RSTW_STAT_OWNER_LOST);
+	}
 	return 0;
 }
 

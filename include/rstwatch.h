@@ -109,6 +109,14 @@ enum rstw_stat {
 enum rstw_owner_src {
 	RSTW_OWNER_NONE = 0, /* no owner known to the kernel side */
 	RSTW_OWNER_TRACKED = 1, /* recorded in process context on this socket */
+	RSTW_OWNER_LISTENER = 2, /* an accepted socket not yet used: its listener's owner */
+};
+
+/* Key of the listener-owner map: accepted sockets share the listener's port. */
+struct rstw_listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
 };
 
 struct rstw_task {

@@ -27,6 +27,8 @@ const char *owner_source_name(enum owner_source s)
 		return "syscall";
 	case OWNER_PROCFS:
 		return "procfs";
+	case OWNER_LISTENER:
+		return "listener";
 	case OWNER_NONE:
 		break;
 	}
@@ -228,13 +230,16 @@ void owner_resolve(const struct rstw_event *e, enum rstw_cause cause, const stru
 	} else if (cause_current_is_actor(cause, in)) {
 		out->source = OWNER_CURRENT;
 		from_task(&e->cur, out);
-	} else if (e->sk_ino) {
-		long pid = procfs_find_socket(e->sk_ino);
+	} else {
+		long pid = e->sk_ino ? procfs_find_socket(e->sk_ino) : -1;
 
 		if (pid > 0 && proc_comm(pid, out->comm, sizeof(out->comm))) {
 			out->source = OWNER_PROCFS;
 			out->pid = pid;
 			proc_cgroup(pid, out->cgroup, sizeof(out->cgroup));
+		} else if (e->owner_src == RSTW_OWNER_LISTENER) {
+			out->source = OWNER_LISTENER;
+			from_task(&e->owner, out);
 		}
 	}
 	owner_unit_from_cgroup(out->cgroup, out->unit, sizeof(out->unit));

@@ -13,6 +13,7 @@ enum owner_source {
 	OWNER_TRACKED, /* recorded in process context on this socket */
 	OWNER_CURRENT, /* the reset happened inside the owner's own syscall */
 	OWNER_PROCFS, /* found by socket inode in /proc/PID/fd */
+	OWNER_LISTENER, /* accepted, not used yet: the owner of its listener */
 };
 
 struct owner {

@@ -136,3 +136,61 @@ test_graceful_close_no_events() {
 		port=$((port + 1))
 	done
 }
+
+# connect(AF_UNSPEC) on a connected socket: the client resets its own connection.
+test_disconnect() {
+	local fam port=21900
+	core_setup || return 1
+	for fam in 4 6; do
+		run_scenario disconnect "$fam" "$port"
+		expect_eq "disconnect/$fam: client TcpOutRsts delta" "$D_CLI" 1
+		check_sent_count "$CLI_INO" "$D_CLI" "$port" "disconnect/$fam client"
+		check_sent_count "$SRV_INO" "$D_SRV" "$port" "disconnect/$fam server"
+		# shellcheck disable=SC2046
+		check_event "$(sel "$CLI_INO" sent "$port")" cause=disconnect kernel_reason=TCP_STATE \
+			pid="$(json_field "$CLI_OUT" connected pid)" comm=rg-client \
+			context=syscall:connect $(side_fields "$CLI_OUT")
+		# shellcheck disable=SC2046
+		check_event "$(sel "$SRV_INO" received "$port")" cause=peer_reset \
+			pid="$(json_field "$SRV_OUT" listening pid)" comm=rg-server $(side_fields "$SRV_OUT")
+		port=$((port + 1))
+	done
+	check_summary
+}
+
+# ss -K destroys the server's socket: the reset is made by ss, in its sendmsg
+# on a netlink socket, but the socket belongs to the server.
+test_admin_kill() {
+	local fam port=22500 srv_addr
+	core_setup || return 1
+	for fam in 4 6; do
+		srv_addr=$NS_SRV_IP4
+		[[ $fam == 6 ]] && srv_addr=$NS_SRV_IP6
+		local b_srv b_cli
+		b_srv=$(ns_nstat "$SRV_NS" TcpOutRsts)
+		b_cli=$(ns_nstat "$CLI_NS" TcpOutRsts)
+		ns_bg "$SRV_NS" "$T/srv.$fam" "$RSTGEN" server hold -a "$srv_addr" -p "$port" \
+			-n rg-server -t 6000 >/dev/null
+		SRV_PID=$NS_BG_PID
+		ns_wait_line "$T/srv.$fam" '"listening"' 5 || return 1
+		ns_bg "$CLI_NS" "$T/cli.$fam" "$RSTGEN" client hold -a "$srv_addr" -p "$port" \
+			-n rg-client -t 5000 >/dev/null
+		CLI_PID=$NS_BG_PID
+		ns_wait_line "$T/srv.$fam" '"connected"' 5 || return 1
+		ip netns exec "$SRV_NS" ss -K state established "( sport = :$port )" >/dev/null 2>&1
+		wait_exit "$SRV_PID" 5 || e2e_fail "admin_kill/$fam: server still holding"
+		wait_exit "$CLI_PID" 5 || e2e_fail "admin_kill/$fam: client still holding"
+		expect_eq "admin_kill/$fam: server TcpOutRsts" "$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b_srv))" 1
+		expect_eq "admin_kill/$fam: client TcpOutRsts" "$(($(ns_nstat "$CLI_NS" TcpOutRsts) - b_cli))" 0
+		check_sent_count "$SRV_INO" 1 "$port" "admin_kill/$fam server"
+		# shellcheck disable=SC2046
+		check_event "$(sel "$SRV_INO" sent "$port")" cause=admin_kill kernel_reason=TCP_STATE \
+			pid="$(json_field "$T/srv.$fam" listening pid)" comm=rg-server task_comm=ss \
+			$(side_fields "$T/srv.$fam")
+		# shellcheck disable=SC2046
+		check_event "$(sel "$CLI_INO" received "$port")" cause=peer_reset comm=rg-client \
+			$(side_fields "$T/cli.$fam")
+		port=$((port + 1))
+	done
+	check_summary
+}
