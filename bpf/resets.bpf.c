@@ -59,7 +59,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct rstw_listen_key);
-	__type(value, struct rstw_task);
+	__type(value, struct rstw_listener);
 } listeners SEC(".maps");
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -239,6 +239,7 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 static __always_inline void owner_lookup(struct rstw_event *e)
 {
 	struct rstw_listen_key lk = {};
+	struct rstw_listener *l;
 	struct rstw_task *o;
 
 	if (!e->cookie)
@@ -254,11 +255,27 @@ static __always_inline void owner_lookup(struct rstw_event *e)
 		return;
 	lk.netns = e->netns;
 	lk.port = e->lport;
-	o = bpf_map_lookup_elem(&listeners, &lk);
-	if (!o)
+	l = bpf_map_lookup_elem(&listeners, &lk);
+	if (!l)
 		return;
-	e->owner = *o;
+	e->owner = l->owner;
 	e->owner_src = RSTW_OWNER_LISTENER;
+}
+
+/* A SYN to a closed port: who listened there last, and when they stopped. */
+static __always_inline void last_listener_lookup(struct rstw_event *e)
+{
+	struct rstw_listen_key lk = {};
+	struct rstw_listener *l;
+
+	lk.netns = e->netns;
+	lk.port = e->lport;
+	l = bpf_map_lookup_elem(&listeners, &lk);
+	if (!l)
+		return;
+	e->owner = l->owner;
+	e->owner_src = RSTW_OWNER_LAST_LISTENER;
+	e->last_listener_closed_ns = l->closed_boot_ns;
 }
 
 /* Count, then sample.  The count never depends on the ring buffer. */
@@ -395,7 +412,10 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	} else if (sk) {
 		tuple_from_sk(sk, e);
 	}
-	owner_lookup(e);
+	if (sk)
+		owner_lookup(e);
+	else if (facts & RSTW_F_SYN)
+		last_listener_lookup(e);
 	emit(e, RSTW_DIR_SENT, facts);
 	return 0;
 }
@@ -451,6 +471,19 @@ int flush_pending(void *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 {
+	struct rstw_listen_key lk = {};
+
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE && is_tcp_stream(sk)) {
+		struct rstw_listener *l;
+
+		/* remember when the port stopped listening, for closed_port hints */
+		lk.netns = netns_of_sk(sk);
+		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (l)
+			l->closed_boot_ns = bpf_ktime_get_boot_ns();
+		return 0;
+	}
 	if (newstate != TCP_SYN_SENT && newstate != TCP_LISTEN && newstate != TCP_FIN_WAIT1 &&
 	    newstate != TCP_LAST_ACK)
 		return 0;
@@ -458,13 +491,12 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	owner_record(sk);
 	if (newstate == TCP_LISTEN) {
-		struct rstw_listen_key lk = {};
-		struct rstw_task t = {};
+		struct rstw_listener l = {};
 
 		lk.netns = netns_of_sk(sk);
 		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		task_fill(&t);
-		if (bpf_map_update_elem(&listeners, &lk, &t, BPF_ANY))
+		task_fill(&l.owner);
+		if (bpf_map_update_elem(&listeners, &lk, &l, BPF_ANY))
 			stat_inc(RSTW_STAT_OWNER_LOST);
 	}
 	return 0;

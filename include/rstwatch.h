@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RSTW_ABI_VERSION 1
+#define RSTW_ABI_VERSION 2
 #define RSTW_COMM_LEN 16
 
 enum rstw_dir {
@@ -110,6 +110,7 @@ enum rstw_owner_src {
 	RSTW_OWNER_NONE = 0, /* no owner known to the kernel side */
 	RSTW_OWNER_TRACKED = 1, /* recorded in process context on this socket */
 	RSTW_OWNER_LISTENER = 2, /* an accepted socket not yet used: its listener's owner */
+	RSTW_OWNER_LAST_LISTENER = 3, /* no socket: who last listened on the port (not an owner) */
 };
 
 /* Key of the listener-owner map: accepted sockets share the listener's port. */
@@ -124,6 +125,12 @@ struct rstw_task {
 	__u32 tgid; /* process id */
 	__u64 cgroup_id; /* cgroup v2 id */
 	char comm[RSTW_COMM_LEN];
+};
+
+/* Value of the listener map. */
+struct rstw_listener {
+	struct rstw_task owner;
+	__u64 closed_boot_ns; /* 0 while it listens */
 };
 
 struct rstw_event {
@@ -150,6 +157,7 @@ struct rstw_event {
 	__u32 pad;
 	struct rstw_task owner; /* tracked owner of the socket */
 	struct rstw_task cur; /* task on the CPU when it happened */
+	__u64 last_listener_closed_ns; /* RSTW_OWNER_LAST_LISTENER: when it stopped, 0 if not */
 };
 
 #define RSTW_TCP_FIN 0x01
@@ -159,7 +167,7 @@ struct rstw_event {
 #define RSTW_TCP_ACK 0x10
 
 _Static_assert(sizeof(struct rstw_task) == 32, "rstw_task layout");
-_Static_assert(sizeof(struct rstw_event) == 160, "rstw_event layout");
+_Static_assert(sizeof(struct rstw_event) == 168, "rstw_event layout");
 _Static_assert(__builtin_offsetof(struct rstw_event, laddr) == 40, "rstw_event laddr");
 _Static_assert(__builtin_offsetof(struct rstw_event, owner) == 96, "rstw_event owner");
 

@@ -69,6 +69,23 @@ void out_json_event(FILE *f, const struct report *r)
 		jw_kv_uint(&w, "backlog", e->ack_backlog);
 		jw_kv_uint(&w, "backlog_max", e->max_ack_backlog);
 	}
+	if (e->owner_src == RSTW_OWNER_LAST_LISTENER) {
+		char text[128];
+
+		jw_key(&w, "last_listener");
+		jw_object_begin(&w);
+		jw_kv_uint(&w, "pid", e->owner.tgid);
+		jw_key(&w, "comm");
+		jw_string_n(&w, e->owner.comm, RSTW_COMM_LEN);
+		if (e->last_listener_closed_ns && e->ts_boot_ns >= e->last_listener_closed_ns)
+			jw_kv_uint(&w, "stopped_ns_before",
+				   e->ts_boot_ns - e->last_listener_closed_ns);
+		else
+			jw_kv_null(&w, "stopped_ns_before");
+		owner_last_listener_text(e, text, sizeof(text));
+		jw_kv_string(&w, "text", text);
+		jw_object_end(&w);
+	}
 	if (e->unread)
 		jw_kv_uint(&w, "unread_bytes", e->unread);
 	jw_object_end(&w);

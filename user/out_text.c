@@ -54,7 +54,7 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 	const struct rstw_event *e = r->e;
 	const struct cause_info *ci = cause_info(r->cause);
 	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512],
-		owner[48];
+		owner[48], history[128];
 	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
 	const char *state = e->state ? tcp_state_name(e->state) : "-";
@@ -80,7 +80,8 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 		snprintf(owner, sizeof(owner), "%s[%ld]", comm, r->owner.pid);
 	else
 		snprintf(owner, sizeof(owner), "no owner");
-	snprintf(detail, sizeof(detail), "%s, %s, %s: %s [%s]", owner, state, r->context,
-		 ci->explain, reason);
+	owner_last_listener_text(e, history, sizeof(history));
+	snprintf(detail, sizeof(detail), "%s, %s, %s: %s [%s]%s%s", owner, state, r->context,
+		 ci->explain, reason, history[0] ? "; " : "", history);
 	print_wrapped(f, detail, 9, 80);
 }

@@ -244,3 +244,19 @@ void owner_resolve(const struct rstw_event *e, enum rstw_cause cause, const stru
 	}
 	owner_unit_from_cgroup(out->cgroup, out->unit, sizeof(out->unit));
 }
+
+void owner_last_listener_text(const struct rstw_event *e, char *buf, size_t len)
+{
+	char comm[RSTW_COMM_LEN];
+
+	buf[0] = '\0';
+	if (e->owner_src != RSTW_OWNER_LAST_LISTENER)
+		return;
+	snprintf(comm, sizeof(comm), "%.*s", RSTW_COMM_LEN - 1, e->owner.comm);
+	if (!e->last_listener_closed_ns)
+		snprintf(buf, len, "%s[%u] listens on port %u, but not on this address", comm,
+			 e->owner.tgid, e->lport);
+	else if (e->ts_boot_ns >= e->last_listener_closed_ns)
+		snprintf(buf, len, "last listener %s[%u] stopped %.1f s before", comm,
+			 e->owner.tgid, (double)(e->ts_boot_ns - e->last_listener_closed_ns) / 1e9);
+}

@@ -27,6 +27,11 @@ struct owner {
 void owner_resolve(const struct rstw_event *e, enum rstw_cause cause, const struct cause_input *in,
 		   struct owner *out);
 const char *owner_source_name(enum owner_source s);
+/*
+ * For a SYN to a closed port: a sentence naming who listened there last,
+ * e.g. "last listener nginx[1234] stopped 180 s before", or "" if nobody known.
+ */
+void owner_last_listener_text(const struct rstw_event *e, char *buf, size_t len);
 /* The last *.service / *.scope / *.slice component of a cgroup path, or "". */
 void owner_unit_from_cgroup(const char *path, char *unit, size_t len);
 

@@ -194,3 +194,29 @@ test_admin_kill() {
 	done
 	check_summary
 }
+
+# A SYN to a port that had a listener: the closed_port event still names no
+# owner, but says who listened there last and how long ago it stopped.
+test_closed_port_history() {
+	local pid port=22600 ev
+	core_setup || return 1
+	ns_bg "$SRV_NS" "$T/srv" "$RSTGEN" server hold -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-server -t 300 >/dev/null
+	SRV_PID=$NS_BG_PID
+	ns_wait_line "$T/srv" '"listening"' 5 || return 1
+	pid=$(json_field "$T/srv" listening pid)
+	wait_exit "$SRV_PID" 5 || e2e_fail "server did not time out"
+	sleep 0.5
+	ip netns exec "$CLI_NS" "$RSTGEN" client closed_port -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-client -t 3000 >"$T/cli" 2>&1
+	rw_wait_count "$(sel "$SRV_INO" sent "$port")" 1 5
+	check_event "$(sel "$SRV_INO" sent "$port")" cause=closed_port pid=null comm=null \
+		last_listener.pid="$pid" last_listener.comm=rg-server
+	ev=$(rw_events "$(sel "$SRV_INO" sent "$port")")
+	# it stopped at least the 0.5 s we slept before the SYN, and not minutes ago
+	jq -e '.last_listener.stopped_ns_before > 400000000 and
+		.last_listener.stopped_ns_before < 10000000000' <<<"$ev" >/dev/null ||
+		e2e_fail "stopped_ns_before: $ev"
+	[[ $(jq -r .last_listener.text <<<"$ev") =~ ^last\ listener\ rg-server\[$pid\]\ stopped\ [0-9.]+\ s\ before$ ]] ||
+		e2e_fail "history text: $ev"
+}
