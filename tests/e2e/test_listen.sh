@@ -20,6 +20,7 @@ overflow_run() {
 	b_ovf=$(ns_nstat "$SRV_NS" TcpExtListenOverflows)
 	local b_srv
 	b_srv=$(ns_nstat "$SRV_NS" TcpOutRsts)
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec "$CLI_NS" bash -c '
 		set -e
 		exec 3<>"/dev/tcp/$1/$2"
@@ -83,6 +84,7 @@ test_listener_closed() {
 	ns_wait_line "$T/srv" '"listening"' 5 || { e2e_fail "server not listening"; return 1; }
 	pid=$(json_field "$T/srv" listening pid)
 	# two clients that stay connected while the listener goes away
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ns_bg "$CLI_NS" "$T/cli" bash -c 'exec 3<>"/dev/tcp/$1/23200" 4<>"/dev/tcp/$1/23200"
 		echo connected; sleep 3' _ "$NS_SRV_IP4" >/dev/null
 	ns_wait_line "$T/cli" connected 5 || { e2e_fail "clients: $(cat "$T/cli.err")"; return 1; }
