@@ -52,16 +52,21 @@ static const struct cause_rule rules[] = {
 	{ RSTW_DIR_SENT, "TCP_FLAGS", 0, 0, -1, NULL, CAUSE_BAD_FLAGS },
 	{ RSTW_DIR_SENT, "TCP_RFC7323_PAWS", 0, 0, -1, NULL, CAUSE_PAWS },
 	{ RSTW_DIR_SENT, "TCP_ABORT_ON_MEMORY", 0, 0, -1, NULL, CAUSE_ABORT_ON_MEMORY },
+	/* tcp_disconnect() in CLOSING/LAST_ACK with unsent data: close with SO_LINGER 0, or connect() */
+	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
+	  CAUSE_LISTENER_CLOSED },
+	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1,
+	  close_calls, CAUSE_LINGER_ABORT },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", 0, 0, -1, NULL, CAUSE_DISCONNECT },
 	/* TCP_STATE covers several actions; the syscall in progress tells them apart */
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT },
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, netlink_calls, CAUSE_ADMIN_KILL },
+	/* accept-queue children of a closing listener inherit its SO_LINGER: so first */
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
+	  CAUSE_LISTENER_CLOSED },
 	/* close(), or exit: a killed process closes its files from whatever syscall it was in */
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL,
 	  CAUSE_LINGER_ABORT },
-	/* children in the accept queue of a listener being closed (inet_csk_listen_stop) */
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
-	  CAUSE_LISTENER_CLOSED },
 	{ RSTW_DIR_SENT, "MPTCP_RST_*", 0, 0, -1, NULL, CAUSE_MPTCP },
 
 	/* sent, on kernels whose tracepoint has no reason: infer from facts */
@@ -70,10 +75,11 @@ static const struct cause_rule rules[] = {
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT, 0, TCP_TIME_WAIT_S, NULL, CAUSE_TIMEWAIT },
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_LISTEN_FULL, 0, TCP_LISTEN_S, NULL,
 	  CAUSE_LISTEN_OVERFLOW },
-	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK | RSTW_F_LINGER0, RSTW_F_SEGMENT, -1, close_calls,
-	  CAUSE_LINGER_ABORT },
+	/* tcp_close() checks unread data before SO_LINGER 0 */
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK | RSTW_F_UNREAD, RSTW_F_SEGMENT, -1, close_calls,
 	  CAUSE_ABORT_ON_CLOSE },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK | RSTW_F_LINGER0, RSTW_F_SEGMENT, -1, close_calls,
+	  CAUSE_LINGER_ABORT },
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_RCV_SHUT, 0, -1, NULL,
 	  CAUSE_ABORT_ON_DATA },
 

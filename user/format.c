@@ -48,7 +48,8 @@ void format_rfc3339(uint64_t realtime_ns, char *buf, size_t len)
 	char date[32];
 
 	gmtime_r(&sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		date[0] = '\0';
 	snprintf(buf, len, "%s.%09lluZ", date, (unsigned long long)(realtime_ns % 1000000000ull));
 }
 
@@ -57,6 +58,9 @@ void format_hms(uint64_t realtime_ns, char *buf, size_t len)
 	time_t sec = (time_t)(realtime_ns / 1000000000ull);
 	struct tm tm;
 
+	if (len == 0)
+		return;
 	localtime_r(&sec, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
+	if (strftime(buf, len, "%H:%M:%S", &tm) == 0)
+		buf[0] = '\0'; /* too small: contents undefined otherwise */
 }

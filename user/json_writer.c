@@ -163,8 +163,10 @@ static void jw_raw_string(struct jw *w, const char *s, size_t n)
 		while (i < n) {
 			size_t chunk = n - i < 64 ? n - i : 64;
 
-			while (chunk < n - i && chunk > 1 &&
-			       ((unsigned char)s[i + chunk] & 0xc0) == 0x80)
+			/* never split a UTF-8 sequence (at most 3 continuation bytes) */
+			for (int k = 0; k < 3 && chunk < n - i && chunk > 1 &&
+					((unsigned char)s[i + chunk] & 0xc0) == 0x80;
+			     k++)
 				chunk--;
 			json_escape(buf, sizeof(buf), s + i, chunk);
 			fputs(buf, w->f);

@@ -117,8 +117,12 @@ static bool parse_causes(const char *list, struct opts *o, char *err, size_t err
 			return false;
 		}
 		o->causes[c] = true;
+		o->cause_set = true;
 	}
-	o->cause_set = true;
+	if (!o->cause_set) {
+		snprintf(err, errlen, "--cause: expected a comma-separated list of cause ids");
+		return false;
+	}
 	return true;
 }
 
@@ -239,7 +243,10 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			snprintf(err, errlen, "option '%.64s' needs a value", argv[optind - 1]);
 			return OPTS_USAGE;
 		default:
-			if (optopt && optopt < 256)
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				snprintf(err, errlen, "unknown option or bad value '%.64s'",
+					 argv[optind - 1]);
+			else if (optopt && optopt < 256)
 				snprintf(err, errlen, "unknown option '-%c'", optopt);
 			else
 				snprintf(err, errlen, "unknown option '%.64s'", argv[optind - 1]);
