@@ -52,11 +52,13 @@ static const struct cause_rule rules[] = {
 	{ RSTW_DIR_SENT, "TCP_FLAGS", 0, 0, -1, NULL, CAUSE_BAD_FLAGS },
 	{ RSTW_DIR_SENT, "TCP_RFC7323_PAWS", 0, 0, -1, NULL, CAUSE_PAWS },
 	{ RSTW_DIR_SENT, "TCP_ABORT_ON_MEMORY", 0, 0, -1, NULL, CAUSE_ABORT_ON_MEMORY },
-	/* tcp_disconnect() in CLOSING/LAST_ACK with unsent data: close with SO_LINGER 0, or connect() */
+	/* tcp_disconnect() in CLOSING/LAST_ACK with unsent data: the same actions as TCP_STATE */
+	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK, 0, -1, connect_calls,
+	  CAUSE_DISCONNECT },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
 	  CAUSE_LISTENER_CLOSED },
-	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1,
-	  close_calls, CAUSE_LINGER_ABORT },
+	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL,
+	  CAUSE_LINGER_ABORT },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", 0, 0, -1, NULL, CAUSE_DISCONNECT },
 	/* TCP_STATE covers several actions; the syscall in progress tells them apart */
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT },

@@ -32,7 +32,7 @@ const char *owner_source_name(enum owner_source s);
  * e.g. "last listener nginx[1234] stopped 180 s before", or "" if nobody known.
  */
 void owner_last_listener_text(const struct rstw_event *e, char *buf, size_t len);
-/* The last *.service / *.scope / *.slice component of a cgroup path, or "". */
+/* The last *.service or *.scope component of a cgroup path, or "". */
 void owner_unit_from_cgroup(const char *path, char *unit, size_t len);
 
 #endif
