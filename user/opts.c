@@ -243,9 +243,11 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			snprintf(err, errlen, "option '%.64s' needs a value", argv[optind - 1]);
 			return OPTS_USAGE;
 		default:
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				snprintf(err, errlen, "unknown option or bad value '%.64s'",
+			if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt)
+				snprintf(err, errlen, "option '%.64s' takes no value",
 					 argv[optind - 1]);
+			else if (strncmp(argv[optind - 1], "--", 2) == 0)
+				snprintf(err, errlen, "unknown option '%.64s'", argv[optind - 1]);
 			else if (optopt && optopt < 256)
 				snprintf(err, errlen, "unknown option '-%c'", optopt);
 			else
