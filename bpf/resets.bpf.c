@@ -24,6 +24,10 @@
 const volatile bool have_task_ctx = false;
 /* enum skb_drop_reason value of TCP_LISTEN_OVERFLOW in this kernel (from BTF) */
 const volatile __u32 drop_listen_overflow = ~0U;
+/* enum skb_drop_reason values for dropped incoming RSTs (~0U: unknown here) */
+const volatile __u32 drop_tcp_reset = ~0U;
+const volatile __u32 drop_invalid_sequence = ~0U;
+const volatile __u32 drop_no_socket = ~0U;
 /* kfree_skb has its 4th argument, the receiving socket (rx_sk) */
 const volatile bool kfree_has_rx_sk = false;
 
@@ -279,7 +283,8 @@ static __always_inline void last_listener_lookup(struct rstw_event *e)
 }
 
 /* Count, then sample.  The count never depends on the ring buffer. */
-static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32 dir, __u32 facts)
+static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32 dir, __u32 facts,
+				      __u32 slot)
 {
 	__u32 sysnr = RSTW_SYSCALL_NONE;
 	struct rstw_event *e;
@@ -288,10 +293,9 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 		if (tmpl->syscall_nr >= 0 && (__u32)tmpl->syscall_nr < RSTW_SYSCALL_NONE)
 			sysnr = tmpl->syscall_nr;
 	}
-	/* the reason slot holds sk_rst_reason values only */
-	tmpl->key = rstw_key_make(dir, kind == RSTW_KIND_RESET ? tmpl->reason : RSTW_REASON_NONE,
-				  tmpl->state, facts, sysnr) |
-		    kind << RSTW_KEY_KIND_SHIFT;
+	/* the reason slot: sk_rst_reason for resets, the drop class for dropped RSTs */
+	tmpl->key =
+		rstw_key_make(dir, slot, tmpl->state, facts, sysnr) | kind << RSTW_KEY_KIND_SHIFT;
 	count_key(tmpl->key);
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -306,7 +310,7 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 
 static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts)
 {
-	emit_kind(tmpl, RSTW_KIND_RESET, dir, facts);
+	emit_kind(tmpl, RSTW_KIND_RESET, dir, facts, tmpl->reason);
 }
 
 /* A per-CPU scratch event: too large for the 512-byte BPF stack with room to spare. */
@@ -525,34 +529,46 @@ int BPF_PROG(track_send, struct sock *sk, int ret, int flags)
  * what operators chase behind "connection timed out" and resets elsewhere.
  */
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(listen_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
+	__u32 r = (__u32)reason, kind, cls = 0, facts = 0;
 	struct sock *sk = NULL;
 	struct rstw_event *e;
-	__u32 facts = 0;
 
-	if ((__u32)reason != drop_listen_overflow)
+	if (r == drop_listen_overflow)
+		kind = RSTW_KIND_LISTEN_DROP;
+	else if (r == drop_tcp_reset)
+		cls = RSTW_RST_CHALLENGED;
+	else if (r == drop_invalid_sequence)
+		cls = RSTW_RST_OUT_OF_WINDOW;
+	else if (r == drop_no_socket)
+		cls = RSTW_RST_NO_SOCKET;
+	else
 		return 0;
-	e = event_begin(RSTW_REASON_NONE);
+	if (cls)
+		kind = RSTW_KIND_RST_DROPPED;
+	e = event_begin(r); /* the drop reason, for naming in user space */
 	if (!e)
 		return 0;
+	if (!tuple_from_skb(skb, e))
+		return 0;
+	/* those reasons are also given to segments that are not resets */
+	if (cls && !(e->tcp_flags & RSTW_TCP_RST))
+		return 0;
+	facts |= RSTW_F_SEGMENT;
+	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
+		facts |= RSTW_F_SYN;
 	if (kfree_has_rx_sk)
 		sk = (struct sock *)ctx[3];
 	if (sk) {
 		facts |= sk_facts(sk, e);
 		owner_lookup(e);
 	}
-	if (tuple_from_skb(skb, e)) {
-		facts |= RSTW_F_SEGMENT;
-		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
-			facts |= RSTW_F_SYN;
-	}
 	if (!e->netns) {
 		struct net_device *dev = BPF_CORE_READ(skb, dev);
 
 		e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	}
-	e->reason = (__u32)reason;
-	emit_kind(e, RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, facts);
+	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }

@@ -45,6 +45,14 @@ enum rstw_fact {
 enum rstw_kind {
 	RSTW_KIND_RESET = 0, /* a reset sent or received */
 	RSTW_KIND_LISTEN_DROP = 1, /* accept queue full, segment dropped: no reset */
+	RSTW_KIND_RST_DROPPED = 2, /* an incoming RST the kernel did not accept */
+};
+
+/* For RSTW_KIND_RST_DROPPED, the reason slot of the key says why (kfree_skb reason). */
+enum rstw_rst_drop {
+	RSTW_RST_CHALLENGED = 1, /* TCP_RESET: in window, inexact: challenge ACK (RFC 5961) */
+	RSTW_RST_OUT_OF_WINDOW = 2, /* TCP_INVALID_SEQUENCE */
+	RSTW_RST_NO_SOCKET = 3, /* NO_SOCKET */
 };
 
 /*

@@ -125,6 +125,17 @@ enum rstw_cause cause_attribute(const struct cause_input *in)
 
 	if (rstw_key_kind(in->key) == RSTW_KIND_LISTEN_DROP)
 		return CAUSE_LISTEN_DROP;
+	if (rstw_key_kind(in->key) == RSTW_KIND_RST_DROPPED) {
+		switch (rstw_key_reason(in->key)) {
+		case RSTW_RST_CHALLENGED:
+			return CAUSE_RST_CHALLENGED;
+		case RSTW_RST_OUT_OF_WINDOW:
+			return CAUSE_RST_OUT_OF_WINDOW;
+		case RSTW_RST_NO_SOCKET:
+			return CAUSE_RST_NO_SOCKET;
+		}
+		return CAUSE_UNKNOWN;
+	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct cause_rule *r = &rules[i];
 

@@ -212,17 +212,30 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 				  has_tracepoint(l->vmlinux, "inet_sock_set_state"));
 
 	{
-		long long v = btf_enum_value(l->vmlinux, "skb_drop_reason",
-					     "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
-		int nargs = tracepoint_nargs(l->vmlinux, "kfree_skb");
+		const struct btf *b = l->vmlinux;
+		long long ovf =
+			btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
+		long long rst = btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_TCP_RESET");
+		long long seq = btf_enum_value(b, "skb_drop_reason",
+					       "SKB_DROP_REASON_TCP_INVALID_SEQUENCE");
+		long long nos = btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_NO_SOCKET");
+		int nargs = tracepoint_nargs(b, "kfree_skb");
+		bool drops = nargs >= 3 && (ovf >= 0 || rst >= 0 || seq >= 0 || nos >= 0);
 
-		l->have_listen_drop = v >= 0 && nargs >= 3;
-		l->skel->rodata->drop_listen_overflow = v >= 0 ? (uint32_t)v : ~0U;
+		l->have_listen_drop = nargs >= 3 && ovf >= 0;
+		l->have_rst_drops = nargs >= 3 && rst >= 0 && seq >= 0 && nos >= 0;
+		l->skel->rodata->drop_listen_overflow = ovf >= 0 ? (uint32_t)ovf : ~0U;
+		l->skel->rodata->drop_tcp_reset = rst >= 0 ? (uint32_t)rst : ~0U;
+		l->skel->rodata->drop_invalid_sequence = seq >= 0 ? (uint32_t)seq : ~0U;
+		l->skel->rodata->drop_no_socket = nos >= 0 ? (uint32_t)nos : ~0U;
 		l->skel->rodata->kfree_has_rx_sk = nargs >= 4;
-		bpf_program__set_autoload(l->skel->progs.listen_drop, l->have_listen_drop);
+		bpf_program__set_autoload(l->skel->progs.skb_dropped, drops);
 		if (!l->have_listen_drop)
 			log_warn("degraded: no kfree_skb drop reason TCP_LISTEN_OVERFLOW: accept "
 				 "queue drops (listen_drop) not shown");
+		if (!l->have_rst_drops)
+			log_warn("degraded: no kfree_skb drop reasons for TCP resets: RSTs the "
+				 "kernel refused (challenged, out of window, no socket) not shown");
 	}
 
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
@@ -243,7 +256,7 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 		 l->have_receive ? ", tp_btf/tcp_receive_reset" : "",
 		 ", tp_btf/inet_sock_set_state",
 		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "",
-		 l->have_listen_drop ? ", tp_btf/kfree_skb (listen drops)" : "");
+		 l->have_listen_drop || l->have_rst_drops ? ", tp_btf/kfree_skb (drops)" : "");
 	return 0;
 }
 

@@ -19,6 +19,7 @@ struct loader {
 	bool owner_io; /* send/recv owner tracking attached */
 	bool have_receive; /* tcp_receive_reset attached */
 	bool have_listen_drop; /* kfree_skb with TCP_LISTEN_OVERFLOW attached */
+	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
 };
 
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"

@@ -56,6 +56,20 @@ static void cause_input_of(const struct loader *l, uint32_t key, uint32_t reason
 	in->syscall = sysnr == RSTW_SYSCALL_NONE ? NULL : syscall_name(sysnr);
 }
 
+/* The kfree_skb reason behind each class of refused RST. */
+static const char *drop_class_name(uint32_t cls)
+{
+	switch (cls) {
+	case RSTW_RST_CHALLENGED:
+		return "TCP_RESET";
+	case RSTW_RST_OUT_OF_WINDOW:
+		return "TCP_INVALID_SEQUENCE";
+	case RSTW_RST_NO_SOCKET:
+		return "NO_SOCKET";
+	}
+	return NULL;
+}
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	struct watch *w = ctx;
@@ -78,6 +92,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	r.reason = in.reason;
 	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
 		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
+	else if (rstw_key_kind(e.key) == RSTW_KIND_RST_DROPPED)
+		r.reason = drop_class_name(rstw_key_reason(e.key));
 	cause_context(&in, w->l->ctx_known, r.context, sizeof(r.context));
 	owner_resolve(&e, r.cause, &in, &r.owner);
 	if (!filter_match(w->o, &e, r.cause, r.owner.pid))

@@ -50,7 +50,9 @@ void out_json_event(FILE *f, const struct report *r)
 	jw_kv_string(&w, "explain", ci->explain);
 	/* additions beyond the contract */
 	jw_kv_string(&w, "kind",
-		     rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" : "reset");
+		     rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" :
+		     rstw_key_kind(e->key) == RSTW_KIND_RST_DROPPED ? "reset_dropped" :
+								      "reset");
 	jw_kv_string(&w, "hint", ci->hint);
 	if (ci->code >= 0)
 		jw_kv_int(&w, "code", ci->code);
