@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	linux-libc-dev)
-test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps)
+test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables
+	python3 python3-scapy util-linux)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

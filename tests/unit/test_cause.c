@@ -467,6 +467,31 @@ TEST(listen_drop_kind)
 		     RSTW_KIND_RESET);
 }
 
+TEST(rst_dropped_kind)
+{
+	/* the reason slot of a dropped RST holds its drop class, not an sk_rst_reason */
+	static const struct {
+		uint32_t cls;
+		const char *want;
+	} cases[] = {
+		{ RSTW_RST_CHALLENGED, "rst_challenged" },
+		{ RSTW_RST_OUT_OF_WINDOW, "rst_out_of_window" },
+		{ RSTW_RST_NO_SOCKET, "rst_no_socket" },
+		{ 0, "unknown" },
+		{ 9, "unknown" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cause_input in = { 0 };
+
+		in.key = rstw_key_make(RSTW_DIR_RECEIVED, cases[i].cls, S_ESTABLISHED,
+				       RSTW_F_SEGMENT, RSTW_SYSCALL_NONE) |
+			 (uint32_t)RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT;
+		if (!CHECK_EQ_STR(id(cause_attribute(&in)), cases[i].want))
+			NOTE("class %u", cases[i].cls);
+	}
+}
+
 TEST(every_result_is_a_cause_of_its_direction)
 {
 	/* exhaustive over facts x states for a few reasons: no out-of-range cause,

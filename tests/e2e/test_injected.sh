@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+#
+# RSTs the kernel does not accept, injected from a raw socket (scapy) with
+# sequence numbers taken from a capture of the connection: out of window
+# (dropped), in window but inexact (RFC 5961 challenge ACK), exact (accepted:
+# reset by peer), and one for a port with no socket.
+
+# shellcheck source=tests/lib/scenario.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/scenario.sh"
+
+INJECT=${INJECT:-$PWD/tests/tools/inject_rst.py}
+
+injected_case() {
+	local fam=$1 port=$2 srv_addr cli_addr cli_pid cport b_ch cap_pid n
+	srv_addr=$NS_SRV_IP4 cli_addr=$NS_CLI_IP4
+	[[ $fam == 6 ]] && srv_addr=$NS_SRV_IP6 cli_addr=$NS_CLI_IP6
+	ns_bg "$SRV_NS" "$T/cap.$fam" tcpdump --immediate-mode -i "$NS_IFNAME" -U -n -w "$T/cap.$fam.pcap" \
+		tcp port "$port" >/dev/null
+	cap_pid=$NS_BG_PID
+	ns_wait_line "$T/cap.$fam.err" 'listening on' 5 || { e2e_fail "tcpdump did not start"; return 1; }
+	ns_bg "$SRV_NS" "$T/srv.$fam" "$RSTGEN" server hold -a "$srv_addr" -p "$port" \
+		-n rg-server -t 7000 >/dev/null
+	ns_wait_line "$T/srv.$fam" '"listening"' 5 || return 1
+	ns_bg "$CLI_NS" "$T/cli.$fam" "$RSTGEN" client hold -a "$srv_addr" -p "$port" \
+		-n rg-client -t 6000 >/dev/null
+	ns_wait_line "$T/cli.$fam" '"connected"' 5 || return 1
+	cli_pid=$(json_field "$T/cli.$fam" connected pid)
+	cport=$(json_field "$T/cli.$fam" connected lport)
+	sleep 0.3
+	ns_stop "$cap_pid" >/dev/null
+
+	# 1. out of the window: dropped, the connection lives
+	ip netns exec "$SRV_NS" "$INJECT" "$T/cap.$fam.pcap" "$srv_addr" "$port" $((1 << 30)) >/dev/null 2>>"$T/inject.err" ||
+		e2e_fail "inject failed"
+	rw_wait_count "(.netns == $CLI_INO and .cause == \"rst_out_of_window\")" 1 5
+	check_event "(.netns == $CLI_INO and .cause == \"rst_out_of_window\")" direction=received \
+		kernel_reason=TCP_INVALID_SEQUENCE kind=reset_dropped pid="$cli_pid" comm=rg-client \
+		state=ESTABLISHED laddr="$cli_addr" lport="$cport" raddr="$srv_addr" rport="$port"
+
+	# 2. in the window, inexact: a challenge ACK, the connection lives
+	b_ch=$(ns_nstat "$CLI_NS" TcpExtTCPChallengeACK)
+	ip netns exec "$SRV_NS" "$INJECT" "$T/cap.$fam.pcap" "$srv_addr" "$port" 1000 >/dev/null 2>>"$T/inject.err"
+	rw_wait_count "(.netns == $CLI_INO and .cause == \"rst_challenged\")" 1 5
+	expect_eq "$fam: TCPChallengeACK delta" "$(($(ns_nstat "$CLI_NS" TcpExtTCPChallengeACK) - b_ch))" 1
+	check_event "(.netns == $CLI_INO and .cause == \"rst_challenged\")" direction=received \
+		kernel_reason=TCP_RESET pid="$cli_pid" comm=rg-client lport="$cport" rport="$port"
+	_ns_pid_alive "$(json_field "$T/cli.$fam" connected pid)" ||
+		e2e_fail "$fam: the client died of a reset the kernel should have refused"
+
+	# 3. exact: accepted, connection reset by peer
+	ip netns exec "$SRV_NS" "$INJECT" "$T/cap.$fam.pcap" "$srv_addr" "$port" 0 >/dev/null 2>>"$T/inject.err"
+	rw_wait_count "(.netns == $CLI_INO and .cause == \"peer_reset\" and .lport == $cport)" 1 5
+	check_event "(.netns == $CLI_INO and .cause == \"peer_reset\" and .lport == $cport)" \
+		pid="$cli_pid" comm=rg-client state=ESTABLISHED
+	wait_exit "$cli_pid" 5 || e2e_fail "$fam: client survived an exact reset"
+	expect_eq "$fam: client saw" "$(json_field "$T/cli.$fam" "done" result)" ECONNRESET
+
+	# 4. a port with no socket: dropped, no owner
+	ip netns exec "$SRV_NS" "$INJECT" "$T/cap.$fam.pcap" "$srv_addr" "$port" 0 9 >/dev/null 2>>"$T/inject.err"
+	rw_wait_count "(.netns == $CLI_INO and .cause == \"rst_no_socket\")" 1 5
+	check_event "(.netns == $CLI_INO and .cause == \"rst_no_socket\")" kernel_reason=NO_SOCKET \
+		pid=null comm=null lport=9 rport="$port" state=null
+	# none of the four made this host send anything
+	n=$(rw_count "(.netns == $CLI_INO and .direction == \"sent\")")
+	expect_eq "$fam: resets sent by the client namespace" "$n" 0
+}
+
+test_injected_resets() {
+	core_setup || return 1
+	injected_case 4 24000
+	rw_stop
+	rw_start "$T/rw6.json"
+	injected_case 6 24001
+}
