@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "opts.h"
 #include "log.h"
 #include "resets.skel.h"
 
@@ -137,7 +138,8 @@ static bool task_ctx_supported(const struct btf *btf)
 #endif
 }
 
-int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path, int verbose)
+int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
+		 unsigned int disabled, int verbose)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	const char *cap;
@@ -197,12 +199,17 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 			"context cannot be told apart (context reported as unknown)");
 
 	l->have_receive = has_tracepoint(l->vmlinux, "tcp_receive_reset");
-	bpf_program__set_autoload(l->skel->progs.receive_reset, l->have_receive);
 	if (!l->have_receive)
 		log_warn("degraded: no tcp_receive_reset tracepoint: received resets not shown");
+	else if (disabled & DISABLE_RECEIVE)
+		log_warn("degraded: tcp_receive_reset disabled (--disable receive): received "
+			 "resets not shown");
+	l->have_receive = l->have_receive && !(disabled & DISABLE_RECEIVE);
+	bpf_program__set_autoload(l->skel->progs.receive_reset, l->have_receive);
 
 	l->owner_io = has_tracepoint(l->vmlinux, "sock_recv_length") &&
-		      has_tracepoint(l->vmlinux, "sock_send_length");
+		      has_tracepoint(l->vmlinux, "sock_send_length") &&
+		      !(disabled & DISABLE_OWNER_IO);
 	bpf_program__set_autoload(l->skel->progs.track_recv, l->owner_io);
 	bpf_program__set_autoload(l->skel->progs.track_send, l->owner_io);
 	if (!l->owner_io)
@@ -220,20 +227,24 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 					       "SKB_DROP_REASON_TCP_INVALID_SEQUENCE");
 		long long nos = btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_NO_SOCKET");
 		int nargs = tracepoint_nargs(b, "kfree_skb");
-		bool drops = nargs >= 3 && (ovf >= 0 || rst >= 0 || seq >= 0 || nos >= 0);
+		bool drops = nargs >= 3 && (ovf >= 0 || rst >= 0 || seq >= 0 || nos >= 0) &&
+			     !(disabled & DISABLE_DROPS);
 
-		l->have_listen_drop = nargs >= 3 && ovf >= 0;
-		l->have_rst_drops = nargs >= 3 && rst >= 0 && seq >= 0 && nos >= 0;
+		l->have_listen_drop = drops && ovf >= 0;
+		l->have_rst_drops = drops && rst >= 0 && seq >= 0 && nos >= 0;
 		l->skel->rodata->drop_listen_overflow = ovf >= 0 ? (uint32_t)ovf : ~0U;
 		l->skel->rodata->drop_tcp_reset = rst >= 0 ? (uint32_t)rst : ~0U;
 		l->skel->rodata->drop_invalid_sequence = seq >= 0 ? (uint32_t)seq : ~0U;
 		l->skel->rodata->drop_no_socket = nos >= 0 ? (uint32_t)nos : ~0U;
 		l->skel->rodata->kfree_has_rx_sk = nargs >= 4;
 		bpf_program__set_autoload(l->skel->progs.skb_dropped, drops);
-		if (!l->have_listen_drop)
+		if (disabled & DISABLE_DROPS)
+			log_warn("degraded: kfree_skb disabled (--disable drops): refused RSTs and "
+				 "accept-queue drops not shown");
+		else if (!l->have_listen_drop)
 			log_warn("degraded: no kfree_skb drop reason TCP_LISTEN_OVERFLOW: accept "
 				 "queue drops (listen_drop) not shown");
-		if (!l->have_rst_drops)
+		else if (!l->have_rst_drops)
 			log_warn("degraded: no kfree_skb drop reasons for TCP resets: RSTs the "
 				 "kernel refused (challenged, out of window, no socket) not shown");
 	}

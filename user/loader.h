@@ -25,7 +25,8 @@ struct loader {
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
 
 /* Probe, choose programs, load and attach.  Prints one error line on failure. */
-int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path, int verbose);
+int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
+		 unsigned int disabled, int verbose);
 void loader_stop(struct loader *l);
 /* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
 void loader_flush_pending(const struct loader *l);

@@ -184,7 +184,7 @@ static int cmd_watch(struct opts *o)
 	uint64_t last_check = 0;
 	int err = 0, ret = 1;
 
-	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->verbose))
+	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose))
 		goto out;
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
 	if (!rb) {

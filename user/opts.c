@@ -83,6 +83,7 @@ void opts_usage(FILE *f)
 	      "  -c, --count N         exit after N resets have been shown\n"
 	      "      --ringbuf-size SZ ring buffer size, power of two (default 8M)\n"
 	      "      --btf FILE        kernel BTF to use (default /sys/kernel/btf/vmlinux)\n"
+	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
 	      "  -V, --version         print the version and exit\n"
@@ -126,9 +127,56 @@ static bool parse_causes(const char *list, struct opts *o, char *err, size_t err
 	return true;
 }
 
+static bool parse_disable(const char *list, struct opts *o, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} hooks[] = {
+		{ "receive", DISABLE_RECEIVE },
+		{ "owner-io", DISABLE_OWNER_IO },
+		{ "drops", DISABLE_DROPS },
+	};
+	char buf[256], *save = NULL, *tok;
+	bool any = false;
+
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, errlen, "--disable: list too long");
+		return false;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+			if (strcmp(tok, hooks[i].name) == 0)
+				break;
+		if (i == sizeof(hooks) / sizeof(hooks[0])) {
+			snprintf(err, errlen,
+				 "--disable: unknown hook '%.32s' (receive, owner-io, drops)", tok);
+			return false;
+		}
+		o->disabled |= hooks[i].bit;
+		any = true;
+	}
+	if (!any) {
+		snprintf(err, errlen, "--disable: expected receive, owner-io and/or drops");
+		return false;
+	}
+	return true;
+}
+
 enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum { OPT_PORT = 256, OPT_CAUSE, OPT_NETNS, OPT_RINGBUF, OPT_NO_SUMMARY, OPT_BTF };
+	enum {
+		OPT_PORT = 256,
+		OPT_CAUSE,
+		OPT_NETNS,
+		OPT_RINGBUF,
+		OPT_NO_SUMMARY,
+		OPT_BTF,
+		OPT_DISABLE
+	};
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "wide", no_argument, NULL, 'w' },
@@ -142,6 +190,7 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "disable", required_argument, NULL, OPT_DISABLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -219,6 +268,10 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 				return OPTS_USAGE;
 			}
 			o->ringbuf_bytes = v;
+			break;
+		case OPT_DISABLE:
+			if (!parse_disable(optarg, o, err, errlen))
+				return OPTS_USAGE;
 			break;
 		case OPT_BTF:
 			if (!*optarg) {

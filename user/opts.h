@@ -29,7 +29,15 @@ struct opts {
 	bool causes[CAUSE__COUNT];
 	uint64_t ringbuf_bytes;
 	const char *btf_path; /* kernel BTF; default /sys/kernel/btf/vmlinux */
+	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
 	const char *explain_cause; /* explain: NULL for all */
+};
+
+/* Optional hooks an operator may turn off (--disable), e.g. to save their cost. */
+enum {
+	DISABLE_RECEIVE = 1u << 0, /* tcp_receive_reset: received resets */
+	DISABLE_OWNER_IO = 1u << 1, /* send/recv owner tracking */
+	DISABLE_DROPS = 1u << 2, /* kfree_skb: refused RSTs, listen drops */
 };
 
 enum opts_result {

@@ -32,6 +32,7 @@ test_bad_usage() {
 	expect_error 2 "not a positive count" "$RSTWATCH" -c 0
 	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
 	expect_error 2 "unknown command 'frob'" "$RSTWATCH" frob
+	expect_error 2 "unknown hook 'foo'" "$RSTWATCH" --disable receive,foo
 	expect_error 2 "unknown cause" "$RSTWATCH" explain nope
 	"$RSTWATCH" --help | grep -q '^Examples:' || e2e_fail "--help has no examples"
 	"$RSTWATCH" --version | grep -qE '^rstwatch [0-9]+\.[0-9]+\.[0-9]+' ||
@@ -139,4 +140,21 @@ test_text_output() {
 	grep -qE '^  sent +abort_on_close +[0-9]+$' "$T/text" || e2e_fail "summary: $(cat "$T/text")"
 	grep -q '^Events shown: 2, lost (ring buffer full): 0, malformed: 0$' "$T/text" ||
 		e2e_fail "summary footer: $(cat "$T/text")"
+}
+
+# A hook that is missing (or turned off) degrades with a warning naming it;
+# the rest keeps working, and counts stay consistent with what is shown.
+test_degraded_hooks() {
+	core_setup || return 1
+	rw_stop
+	rw_start "$T/rw.json" --disable receive,drops
+	grep -q 'warning: degraded: tcp_receive_reset disabled (--disable receive): received resets not shown' \
+		"$T/rw.json.err" || e2e_fail "no receive warning: $(cat "$T/rw.json.err")"
+	grep -q 'warning: degraded: kfree_skb disabled' "$T/rw.json.err" ||
+		e2e_fail "no drops warning: $(cat "$T/rw.json.err")"
+	run_scenario closed_port 4 22700
+	check_sent_count "$SRV_INO" "$D_SRV" 22700 "closed_port with receive disabled"
+	expect_eq "received events with receive disabled" \
+		"$(rw_count ".direction == \"received\"")" 0
+	check_summary
 }

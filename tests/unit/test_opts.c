@@ -561,3 +561,21 @@ TEST(filter_all_together)
 	e.netns = 4026532001u;
 	CHECK(!filter_match(&o, &e, CAUSE_PEER_RESET, 42));
 }
+
+TEST(disable_hooks)
+{
+	struct opts o;
+
+	CHECK_EQ_INT(PARSE(&o, "-j"), OPTS_RUN);
+	CHECK_EQ_UINT(o.disabled, 0);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "receive"), OPTS_RUN);
+	CHECK_EQ_UINT(o.disabled, DISABLE_RECEIVE);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "drops,owner-io"), OPTS_RUN);
+	CHECK_EQ_UINT(o.disabled, DISABLE_DROPS | DISABLE_OWNER_IO);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "receive", "--disable", "drops"), OPTS_RUN);
+	CHECK_EQ_UINT(o.disabled, DISABLE_RECEIVE | DISABLE_DROPS);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "receive,wire"), OPTS_USAGE);
+	CHECK(strstr(err, "'wire'") != NULL);
+	CHECK_EQ_INT(PARSE(&o, "--disable", ","), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "--disable", ""), OPTS_USAGE);
+}
