@@ -127,6 +127,13 @@ static __always_inline bool is_tcp_stream(const struct sock *sk)
 	       BPF_CORE_READ(sk, sk_type) == SOCK_STREAM_NUM;
 }
 
+static __always_inline __u32 netns_of_skb(const struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
 static __always_inline __u32 netns_of_sk(const struct sock *sk)
 {
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -240,9 +247,15 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 	return facts;
 }
 
+static __always_inline struct rstw_listener *listener_of(__u32 netns, __u16 port)
+{
+	struct rstw_listen_key lk = { .netns = netns, .port = port };
+
+	return bpf_map_lookup_elem(&listeners, &lk);
+}
+
 static __always_inline void owner_lookup(struct rstw_event *e)
 {
-	struct rstw_listen_key lk = {};
 	struct rstw_listener *l;
 	struct rstw_task *o;
 
@@ -257,9 +270,7 @@ static __always_inline void owner_lookup(struct rstw_event *e)
 	/* an accepted socket nobody has read or written yet: ask its listener */
 	if (e->state == TCP_SYN_SENT || e->state == TCP_LISTEN)
 		return;
-	lk.netns = e->netns;
-	lk.port = e->lport;
-	l = bpf_map_lookup_elem(&listeners, &lk);
+	l = listener_of(e->netns, e->lport);
 	if (!l)
 		return;
 	e->owner = l->owner;
@@ -269,12 +280,8 @@ static __always_inline void owner_lookup(struct rstw_event *e)
 /* A SYN to a closed port: who listened there last, and when they stopped. */
 static __always_inline void last_listener_lookup(struct rstw_event *e)
 {
-	struct rstw_listen_key lk = {};
-	struct rstw_listener *l;
+	struct rstw_listener *l = listener_of(e->netns, e->lport);
 
-	lk.netns = e->netns;
-	lk.port = e->lport;
-	l = bpf_map_lookup_elem(&listeners, &lk);
 	if (!l)
 		return;
 	e->owner = l->owner;
@@ -408,11 +415,8 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		facts |= RSTW_F_SEGMENT;
 		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
 			facts |= RSTW_F_SYN;
-		if (!sk) {
-			struct net_device *dev = BPF_CORE_READ(skb, dev);
-
-			e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-		}
+		if (!sk)
+			e->netns = netns_of_skb(skb);
 	} else if (sk) {
 		tuple_from_sk(sk, e);
 	}
@@ -564,11 +568,8 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 		facts |= sk_facts(sk, e);
 		owner_lookup(e);
 	}
-	if (!e->netns) {
-		struct net_device *dev = BPF_CORE_READ(skb, dev);
-
-		e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	}
+	if (!e->netns)
+		e->netns = netns_of_skb(skb);
 	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }
