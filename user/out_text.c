@@ -57,7 +57,7 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 		owner[48], history[128];
 	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
-	const char *state = e->state ? tcp_state_name(e->state) : "-";
+	const char *state = e->state ? tcp_state_name(e->state) : "no socket";
 
 	format_hms(r->realtime_ns, t, sizeof(t));
 	format_endpoint(e->family, e->laddr, e->lport, l, sizeof(l));
@@ -66,10 +66,13 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 		snprintf(pid, sizeof(pid), "%ld", r->owner.pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
-	snprintf(reason, sizeof(reason), "%s", r->reason ? r->reason : "no reason");
+	if (r->reason)
+		snprintf(reason, sizeof(reason), " [%s]", r->reason);
+	else
+		reason[0] = '\0'; /* received resets have no kernel reason */
 
 	if (wide) {
-		fprintf(f, "%-8s %-4s %-17s %7s %-15s %-12s %-10u %-14s %-45s %-45s %s [%s]\n", t,
+		fprintf(f, "%-8s %-4s %-17s %7s %-15s %-12s %-10u %-14s %-45s %-45s %s%s\n", t,
 			dir, ci->id, pid, comm, state, e->netns, r->context, l, rm, ci->explain,
 			reason);
 		return;
@@ -81,7 +84,7 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 	else
 		snprintf(owner, sizeof(owner), "no owner");
 	owner_last_listener_text(e, history, sizeof(history));
-	snprintf(detail, sizeof(detail), "%s, %s, %s: %s [%s]%s%s", owner, state, r->context,
+	snprintf(detail, sizeof(detail), "%s, %s, %s: %s%s%s%s", owner, state, r->context,
 		 ci->explain, reason, history[0] ? "; " : "", history);
 	print_wrapped(f, detail, 9, 80);
 }
