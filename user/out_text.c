@@ -72,9 +72,8 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 		reason[0] = '\0'; /* received resets have no kernel reason */
 
 	if (wide) {
-		fprintf(f, "%-8s %-4s %-17s %7s %-15s %-12s %-10u %-14s %-45s %-45s %s%s\n", t,
-			dir, ci->id, pid, comm, state, e->netns, r->context, l, rm, ci->explain,
-			reason);
+		fprintf(f, "%-8s %-4s %-17s %7s %-15s %-12s %-10u %-14s %-45s %-45s %s%s\n", t, dir,
+			ci->id, pid, comm, state, e->netns, r->context, l, rm, ci->explain, reason);
 		return;
 	}
 	/* worst-case IPv4 endpoints still fit 80 columns */
