@@ -72,3 +72,30 @@ test_injected_resets() {
 	rw_start "$T/rw6.json"
 	injected_case 6 24001
 }
+
+# A bare ACK to a listener (no handshake): the listener's host answers with a
+# RST the kernel labels TCP_FLAGS; the client's host, having no socket for it,
+# drops that RST (NO_SOCKET).
+test_bad_flags() {
+	local pid b
+	core_setup || return 1
+	ns_bg "$SRV_NS" "$T/srv" "$RSTGEN" server hold -a "$NS_SRV_IP4" -p 24100 -n rg-server \
+		-t 4000 >/dev/null
+	ns_wait_line "$T/srv" '"listening"' 5 || return 1
+	pid=$(json_field "$T/srv" listening pid)
+	b=$(ns_nstat "$SRV_NS" TcpOutRsts)
+	ip netns exec "$CLI_NS" /usr/bin/python3 -c '
+import sys
+from scapy.all import IP, TCP, send
+send(IP(src=sys.argv[1], dst=sys.argv[2]) / TCP(sport=40001, dport=24100, flags="A",
+     seq=1000, ack=5555), verbose=False)' "$NS_CLI_IP4" "$NS_SRV_IP4" 2>>"$T/inject.err" ||
+		e2e_fail "scapy: $(cat "$T/inject.err")"
+	rw_wait_count "(.netns == $SRV_INO and .lport == 24100)" 1 5
+	expect_eq "TcpOutRsts delta" "$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b))" 1
+	check_event "(.netns == $SRV_INO and .lport == 24100)" cause=bad_flags kernel_reason=TCP_FLAGS \
+		direction=sent state=LISTEN pid="$pid" comm=rg-server raddr="$NS_CLI_IP4" rport=40001
+	rw_wait_count "(.netns == $CLI_INO and .cause == \"rst_no_socket\")" 1 5
+	check_event "(.netns == $CLI_INO and .cause == \"rst_no_socket\")" lport=40001 rport=24100 \
+		pid=null
+	check_summary
+}
