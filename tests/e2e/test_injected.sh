@@ -99,3 +99,30 @@ send(IP(src=sys.argv[1], dst=sys.argv[2]) / TCP(sport=40001, dport=24100, flags=
 		pid=null
 	check_summary
 }
+
+# A second SYN, with another sequence number, for a pending connection request
+# (from an address that never completes the handshake): INVALID_SYN, and the
+# listener is not full, so invalid_syn rather than listen_overflow.
+test_invalid_syn() {
+	local pid b
+	core_setup || return 1
+	ns_bg "$SRV_NS" "$T/srv" "$RSTGEN" server hold -a "$NS_SRV_IP4" -p 24200 -n rg-server \
+		-t 4000 >/dev/null
+	ns_wait_line "$T/srv" '"listening"' 5 || return 1
+	pid=$(json_field "$T/srv" listening pid)
+	b=$(ns_nstat "$SRV_NS" TcpOutRsts)
+	ip netns exec "$CLI_NS" /usr/bin/python3 -c '
+import sys, time
+from scapy.all import IP, TCP, send
+ip = IP(src=sys.argv[1], dst=sys.argv[2])
+send(ip / TCP(sport=40002, dport=24200, flags="S", seq=2000), verbose=False)
+time.sleep(0.2)
+send(ip / TCP(sport=40002, dport=24200, flags="S", seq=2001), verbose=False)' \
+		10.77.0.9 "$NS_SRV_IP4" 2>>"$T/inject.err" || e2e_fail "scapy: $(cat "$T/inject.err")"
+	rw_wait_count "(.netns == $SRV_INO and .lport == 24200)" 1 5
+	expect_eq "TcpOutRsts delta" "$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b))" 1
+	check_event "(.netns == $SRV_INO and .lport == 24200)" cause=invalid_syn \
+		kernel_reason=INVALID_SYN direction=sent pid="$pid" comm=rg-server raddr=10.77.0.9 \
+		rport=40002
+	check_summary
+}
