@@ -100,34 +100,18 @@ void opts_usage(FILE *f)
 	      f);
 }
 
-static bool parse_causes(const char *list, struct opts *o, char *err, size_t errlen)
+static bool add_cause(const char *item, struct opts *o)
 {
-	char buf[512], *save = NULL, *tok;
+	int c = cause_from_id(item);
 
-	if (strlen(list) >= sizeof(buf) || !*list) {
-		snprintf(err, errlen, "--cause: expected a comma-separated list of cause ids");
+	if (c < 0)
 		return false;
-	}
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int c = cause_from_id(tok);
-
-		if (c < 0) {
-			snprintf(err, errlen,
-				 "--cause: unknown cause '%.64s' (see 'rstwatch explain')", tok);
-			return false;
-		}
-		o->causes[c] = true;
-		o->cause_set = true;
-	}
-	if (!o->cause_set) {
-		snprintf(err, errlen, "--cause: expected a comma-separated list of cause ids");
-		return false;
-	}
+	o->causes[c] = true;
+	o->cause_set = true;
 	return true;
 }
 
-static bool parse_disable(const char *list, struct opts *o, char *err, size_t errlen)
+static bool add_disabled_hook(const char *item, struct opts *o)
 {
 	static const struct {
 		const char *name;
@@ -137,30 +121,41 @@ static bool parse_disable(const char *list, struct opts *o, char *err, size_t er
 		{ "owner-io", DISABLE_OWNER_IO },
 		{ "drops", DISABLE_DROPS },
 	};
-	char buf[256], *save = NULL, *tok;
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		if (strcmp(item, hooks[i].name) == 0) {
+			o->disabled |= hooks[i].bit;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A comma-separated list for option opt: add() each item; one message if an
+ * item is unknown (a NOUN, with HINT) or the list names none.
+ */
+static bool parse_list(const char *opt, const char *noun, const char *hint, const char *list,
+		       bool (*add)(const char *item, struct opts *o), struct opts *o, char *err,
+		       size_t errlen)
+{
+	char buf[512], *save = NULL, *tok;
 	bool any = false;
 
 	if (strlen(list) >= sizeof(buf)) {
-		snprintf(err, errlen, "--disable: list too long");
+		snprintf(err, errlen, "%s: list too long", opt);
 		return false;
 	}
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
-			if (strcmp(tok, hooks[i].name) == 0)
-				break;
-		if (i == sizeof(hooks) / sizeof(hooks[0])) {
-			snprintf(err, errlen,
-				 "--disable: unknown hook '%.32s' (receive, owner-io, drops)", tok);
+		if (!add(tok, o)) {
+			snprintf(err, errlen, "%s: unknown %s '%.64s' %s", opt, noun, tok, hint);
 			return false;
 		}
-		o->disabled |= hooks[i].bit;
 		any = true;
 	}
 	if (!any) {
-		snprintf(err, errlen, "--disable: expected receive, owner-io and/or drops");
+		snprintf(err, errlen, "%s: expected a comma-separated list %s", opt, hint);
 		return false;
 	}
 	return true;
@@ -230,7 +225,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			o->port = (long)v;
 			break;
 		case OPT_CAUSE:
-			if (!parse_causes(optarg, o, err, errlen))
+			if (!parse_list("--cause", "cause", "(see 'rstwatch explain')", optarg,
+					add_cause, o, err, errlen))
 				return OPTS_USAGE;
 			break;
 		case OPT_NETNS:
@@ -270,7 +266,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			o->ringbuf_bytes = v;
 			break;
 		case OPT_DISABLE:
-			if (!parse_disable(optarg, o, err, errlen))
+			if (!parse_list("--disable", "hook", "(receive, owner-io, drops)", optarg,
+					add_disabled_hook, o, err, errlen))
 				return OPTS_USAGE;
 			break;
 		case OPT_BTF:
