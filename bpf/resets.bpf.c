@@ -328,6 +328,8 @@ struct {
 	__type(value, struct rstw_event);
 } scratch SEC(".maps");
 
+#include "wire.bpf.h"
+
 static __always_inline struct rstw_event *event_begin(__u32 reason)
 {
 	__u32 zero = 0;
@@ -424,6 +426,8 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		owner_lookup(e);
 	else if (facts & RSTW_F_SYN)
 		last_listener_lookup(e);
+	if (facts & RSTW_F_SEGMENT)
+		stack_rst_note(e);
 	emit(e, RSTW_DIR_SENT, facts);
 	return 0;
 }

@@ -46,6 +46,21 @@ enum rstw_kind {
 	RSTW_KIND_RESET = 0, /* a reset sent or received */
 	RSTW_KIND_LISTEN_DROP = 1, /* accept queue full, segment dropped: no reset */
 	RSTW_KIND_RST_DROPPED = 2, /* an incoming RST the kernel did not accept */
+	RSTW_KIND_WIRE = 3, /* seen only on the wire (XDP ingress, TC egress) */
+};
+
+/* For RSTW_KIND_WIRE, the reason slot of the key says what was seen. */
+enum rstw_wire_class {
+	RSTW_WIRE_FOREIGN_RST = 1, /* a RST leaving that the TCP stack did not make */
+	RSTW_WIRE_TW_KILLED = 2, /* a RST for a TIME_WAIT socket, tcp_rfc1337=0: it dies */
+	RSTW_WIRE_TW_KEPT = 3, /* the same with tcp_rfc1337=1: it is ignored */
+};
+
+/* Key of the per-interface wire counters. */
+struct rstw_wire_key {
+	__u32 netns; /* 0 when no socket told the namespace */
+	__u32 ifindex;
+	__u32 dir; /* enum rstw_dir */
 };
 
 /* For RSTW_KIND_RST_DROPPED, the reason slot of the key says why (kfree_skb reason). */

@@ -125,6 +125,16 @@ enum rstw_cause cause_attribute(const struct cause_input *in)
 
 	if (rstw_key_kind(in->key) == RSTW_KIND_LISTEN_DROP)
 		return CAUSE_LISTEN_DROP;
+	if (rstw_key_kind(in->key) == RSTW_KIND_WIRE) {
+		switch (rstw_key_reason(in->key)) {
+		case RSTW_WIRE_FOREIGN_RST:
+			return CAUSE_FIREWALL_REJECT;
+		case RSTW_WIRE_TW_KILLED:
+		case RSTW_WIRE_TW_KEPT:
+			return CAUSE_RST_TIMEWAIT;
+		}
+		return CAUSE_UNKNOWN;
+	}
 	if (rstw_key_kind(in->key) == RSTW_KIND_RST_DROPPED) {
 		switch (rstw_key_reason(in->key)) {
 		case RSTW_RST_CHALLENGED:

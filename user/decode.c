@@ -23,7 +23,7 @@ enum decode_status decode_event(const void *data, size_t len, struct rstw_event 
 		return DECODE_BAD;
 	if (e.state > 15 || rstw_key_state(e.key) != e.state)
 		return DECODE_BAD;
-	if (rstw_key_kind(e.key) > RSTW_KIND_RST_DROPPED || e.owner_src > RSTW_OWNER_LAST_LISTENER)
+	if (rstw_key_kind(e.key) > RSTW_KIND_WIRE || e.owner_src > RSTW_OWNER_LAST_LISTENER)
 		return DECODE_BAD;
 	/* comm from the kernel is NUL-terminated; never trust that */
 	e.owner.comm[RSTW_COMM_LEN - 1] = '\0';

@@ -249,6 +249,9 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 				 "kernel refused (challenged, out of window, no socket) not shown");
 	}
 
+	bpf_program__set_autoload(l->skel->progs.xdp_rst_in, !(disabled & DISABLE_WIRE));
+	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
+
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
 
 	err = resets_bpf__load(l->skel);

@@ -18,6 +18,7 @@
 #include "opts.h"
 #include "report.h"
 #include "syscalls.h"
+#include "wire.h"
 
 #define MAX_KEYS 16384
 
@@ -94,6 +95,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
 	else if (rstw_key_kind(e.key) == RSTW_KIND_RST_DROPPED)
 		r.reason = drop_class_name(rstw_key_reason(e.key));
+	else if (rstw_key_kind(e.key) == RSTW_KIND_WIRE)
+		r.reason = NULL; /* seen on the wire: the kernel gave no reason */
 	cause_context(&in, w->l->ctx_known, r.context, sizeof(r.context));
 	owner_resolve(&e, r.cause, &in, &r.owner);
 	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
@@ -181,11 +184,15 @@ static int cmd_watch(struct opts *o)
 	struct loader l;
 	struct watch w = { .o = o, .l = &l };
 	struct ring_buffer *rb = NULL;
-	uint64_t last_check = 0;
+	struct wire wire = { .self_netns = -1 };
+	uint64_t last_check = 0, last_scan = 0;
 	int err = 0, ret = 1;
 
 	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose))
 		goto out;
+	if (wire_start(&wire, &l, o))
+		goto out;
+	last_scan = clock_ns(CLOCK_MONOTONIC);
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
 	if (!rb) {
 		log_err("cannot open the ring buffer: %s", strerror(errno));
@@ -207,6 +214,11 @@ static int cmd_watch(struct opts *o)
 		}
 		loader_flush_pending(&l);
 		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - last_scan > 2000000000ull) {
+			/* new namespaces and interfaces get the wire programs too */
+			wire_scan(&wire);
+			last_scan = now;
+		}
 		if (now - last_check > 1000000000ull) {
 			/* the wall clock may be stepped: keep the offset fresh */
 			w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
@@ -222,6 +234,7 @@ static int cmd_watch(struct opts *o)
 	ret = 0;
 out:
 	ring_buffer__free(rb);
+	wire_stop(&wire);
 	loader_stop(&l);
 	return ret;
 }

@@ -83,7 +83,9 @@ void opts_usage(FILE *f)
 	      "  -c, --count N         exit after N resets have been shown\n"
 	      "      --ringbuf-size SZ ring buffer size, power of two (default 8M)\n"
 	      "      --btf FILE        kernel BTF to use (default /sys/kernel/btf/vmlinux)\n"
-	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops\n"
+	      "  -i, --interface IFS   wire view (XDP, TC) only on these interfaces (default all)\n"
+	      "      --xdp-mode MODE   generic (default: never resets a link) or native\n"
+	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
 	      "  -V, --version         print the version and exit\n"
@@ -120,6 +122,7 @@ static bool add_disabled_hook(const char *item, struct opts *o)
 		{ "receive", DISABLE_RECEIVE },
 		{ "owner-io", DISABLE_OWNER_IO },
 		{ "drops", DISABLE_DROPS },
+		{ "wire", DISABLE_WIRE },
 	};
 
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
@@ -170,7 +173,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		OPT_RINGBUF,
 		OPT_NO_SUMMARY,
 		OPT_BTF,
-		OPT_DISABLE
+		OPT_DISABLE,
+		OPT_XDP_MODE
 	};
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -186,6 +190,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "disable", required_argument, NULL, OPT_DISABLE },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -201,7 +207,7 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 	optind = 0; /* full reset: opts_parse may run more than once (tests) */
 	opterr = 0;
 
-	while ((c = getopt_long(argc, argv, "+:jwp:46c:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jwp:46c:i:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -265,9 +271,29 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			}
 			o->ringbuf_bytes = v;
 			break;
+		case 'i':
+			if (!*optarg || strlen(optarg) > 255 || strchr(optarg, '/') ||
+			    strstr(optarg, ",,") || optarg[0] == ',') {
+				snprintf(err, errlen,
+					 "-i: '%.64s' is not a list of interface names", optarg);
+				return OPTS_USAGE;
+			}
+			o->ifaces = optarg;
+			break;
+		case OPT_XDP_MODE:
+			if (strcmp(optarg, "native") == 0) {
+				o->xdp_native = true;
+			} else if (strcmp(optarg, "generic") == 0) {
+				o->xdp_native = false;
+			} else {
+				snprintf(err, errlen,
+					 "--xdp-mode: '%.64s' is not generic or native", optarg);
+				return OPTS_USAGE;
+			}
+			break;
 		case OPT_DISABLE:
-			if (!parse_list("--disable", "hook", "(receive, owner-io, drops)", optarg,
-					add_disabled_hook, o, err, errlen))
+			if (!parse_list("--disable", "hook", "(receive, owner-io, drops, wire)",
+					optarg, add_disabled_hook, o, err, errlen))
 				return OPTS_USAGE;
 			break;
 		case OPT_BTF:

@@ -30,6 +30,8 @@ struct opts {
 	uint64_t ringbuf_bytes;
 	const char *btf_path; /* kernel BTF; default /sys/kernel/btf/vmlinux */
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
+	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
+	bool xdp_native; /* --xdp-mode native (default generic) */
 	const char *explain_cause; /* explain: NULL for all */
 };
 
@@ -38,6 +40,7 @@ enum {
 	DISABLE_RECEIVE = 1u << 0, /* tcp_receive_reset: received resets */
 	DISABLE_OWNER_IO = 1u << 1, /* send/recv owner tracking */
 	DISABLE_DROPS = 1u << 2, /* kfree_skb: refused RSTs, listen drops */
+	DISABLE_WIRE = 1u << 3, /* XDP ingress and TC egress on interfaces */
 };
 
 enum opts_result {

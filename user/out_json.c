@@ -52,7 +52,10 @@ void out_json_event(FILE *f, const struct report *r)
 	jw_kv_string(&w, "kind",
 		     rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" :
 		     rstw_key_kind(e->key) == RSTW_KIND_RST_DROPPED ? "reset_dropped" :
+		     rstw_key_kind(e->key) == RSTW_KIND_WIRE	    ? "wire" :
 								      "reset");
+	if (r->cause == CAUSE_RST_TIMEWAIT)
+		jw_kv_uint(&w, "tcp_rfc1337", rstw_key_reason(e->key) == RSTW_WIRE_TW_KEPT ? 1 : 0);
 	jw_kv_string(&w, "hint", ci->hint);
 	if (ci->code >= 0)
 		jw_kv_int(&w, "code", ci->code);

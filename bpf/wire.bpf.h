@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The wire view: what no reset tracepoint sees.  Included by resets.bpf.c so
+ * that all programs share one set of maps (events, counts, owners).
+ *
+ * - TC egress: every RST leaving an interface.  One the TCP stack did not make
+ *   (netfilter REJECT, or any other generator) is firewall_reject.
+ * - XDP ingress: every RST arriving.  A socket lookup predicts what the kernel
+ *   will do; a RST for a TIME_WAIT socket (rst_timewait) is traced nowhere else.
+ *   Challenged, out-of-window and no-socket RSTs are confirmed by kfree_skb.
+ *
+ * Both always let the packet through and leave the next program its turn.
+ */
+#ifndef WIRE_BPF_H
+#define WIRE_BPF_H
+
+#include "parse.h"
+
+#define TC_ACT_UNSPEC_NUM (-1) /* = TCX_NEXT: the next program decides */
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+/* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
+struct stack_rst_mark {
+	__u64 ts;
+	__u16 sport; /* host order: the RST's source = our local port */
+	__u16 dport;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_rst_mark);
+} stack_rst SEC(".maps");
+
+/* RSTs on the wire per (netns, ifindex, direction) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rstw_wire_key);
+	__type(value, __u64);
+} wire_counts SEC(".maps");
+
+/* Called from the tcp_send_reset program for replies to a segment. */
+static __always_inline void stack_rst_note(const struct rstw_event *e)
+{
+	__u32 zero = 0;
+	struct stack_rst_mark *m = bpf_map_lookup_elem(&stack_rst, &zero);
+
+	if (!m)
+		return;
+	m->ts = bpf_ktime_get_ns();
+	m->sport = e->lport;
+	m->dport = e->rport;
+}
+
+static __always_inline bool stack_rst_matches(const struct parsed_tcp *pt)
+{
+	__u32 zero = 0;
+	struct stack_rst_mark *m = bpf_map_lookup_elem(&stack_rst, &zero);
+
+	/* the stack sends its reply within the same softirq: microseconds */
+	return m && m->sport == pt->sport && m->dport == pt->dport &&
+	       bpf_ktime_get_ns() - m->ts < 10000000ull;
+}
+
+static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)
+{
+	struct rstw_wire_key k = { .netns = netns, .ifindex = ifindex, .dir = dir };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&wire_counts, &k);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&wire_counts, &k, &one, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(&wire_counts, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		stat_inc(RSTW_STAT_COUNT_LOST);
+}
+
+/* A scratch event for the wire: no task (these run in softirq, not for one). */
+static __always_inline struct rstw_event *wire_event(const struct parsed_tcp *pt, bool rx)
+{
+	__u32 zero = 0;
+	struct rstw_event *e = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->abi = RSTW_ABI_VERSION;
+	e->size = sizeof(*e);
+	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->reason = RSTW_REASON_NONE;
+	e->syscall_nr = -1;
+	e->family = pt->family;
+	e->tcp_flags = pt->flags;
+	if (rx) {
+		__builtin_memcpy(e->laddr, pt->daddr, 16);
+		__builtin_memcpy(e->raddr, pt->saddr, 16);
+		e->lport = pt->dport;
+		e->rport = pt->sport;
+	} else {
+		__builtin_memcpy(e->laddr, pt->saddr, 16);
+		__builtin_memcpy(e->raddr, pt->daddr, 16);
+		e->lport = pt->sport;
+		e->rport = pt->dport;
+	}
+	return e;
+}
+
+SEC("tc")
+int tc_rst_out(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct rstw_event *e;
+	struct parsed_tcp pt;
+	__u32 netns = 0;
+
+	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
+		return TC_ACT_UNSPEC_NUM;
+	if (bpf_cast_to_kern_ctx) {
+		struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+		netns = BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum);
+	}
+	wire_count(netns, skb->ifindex, RSTW_DIR_SENT);
+	/* the stack's resets carry their socket (or the per-netns control socket) */
+	if (skb->sk || stack_rst_matches(&pt))
+		return TC_ACT_UNSPEC_NUM;
+	e = wire_event(&pt, false);
+	if (!e)
+		return TC_ACT_UNSPEC_NUM;
+	e->netns = netns;
+	emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_SENT, RSTW_F_SEGMENT, RSTW_WIRE_FOREIGN_RST);
+	return TC_ACT_UNSPEC_NUM;
+}
+
+SEC("xdp")
+int xdp_rst_in(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct bpf_sock_tuple t = {};
+	struct tcp_timewait_sock *tw;
+	struct bpf_sock *sk;
+	struct rstw_event *e;
+	struct parsed_tcp pt;
+	__u32 netns, size, cls;
+
+	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
+		return XDP_PASS;
+	if (pt.family == 2) {
+		__builtin_memcpy(&t.ipv4.saddr, pt.saddr, 4);
+		__builtin_memcpy(&t.ipv4.daddr, pt.daddr, 4);
+		t.ipv4.sport = bpf_htons(pt.sport);
+		t.ipv4.dport = bpf_htons(pt.dport);
+		size = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, pt.saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, pt.daddr, 16);
+		t.ipv6.sport = bpf_htons(pt.sport);
+		t.ipv6.dport = bpf_htons(pt.dport);
+		size = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk) {
+		/* netns unknown without a socket: counted under 0 */
+		wire_count(0, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
+		return XDP_PASS;
+	}
+	tw = sk->state == BPF_TCP_TIME_WAIT ? bpf_skc_to_tcp_timewait_sock(sk) : NULL;
+	netns = 0;
+	if (!tw) {
+		struct sock *full = (struct sock *)bpf_skc_to_tcp_sock(sk);
+
+		if (full)
+			netns = BPF_CORE_READ(full, __sk_common.skc_net.net, ns.inum);
+	} else {
+		netns = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ns.inum);
+		/* RFC 1337: with tcp_rfc1337=0 the RST kills the TIME_WAIT socket */
+		cls = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ipv4.sysctl_tcp_rfc1337) ?
+			      RSTW_WIRE_TW_KEPT :
+			      RSTW_WIRE_TW_KILLED;
+		e = wire_event(&pt, true);
+		if (e) {
+			e->netns = netns;
+			e->state = TCP_TIME_WAIT;
+			e->cookie = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_cookie.counter);
+			owner_lookup(e);
+			emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, RSTW_F_SEGMENT, cls);
+		}
+	}
+	bpf_sk_release(sk);
+	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
+	return XDP_PASS;
+}
+
+#endif /* WIRE_BPF_H */

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Attaching the wire programs: every namespace (/proc/PID/ns/net and
+ * /run/netns), every interface in it, found again on each scan.  Nothing is
+ * ever displaced: an interface that already has an XDP program keeps it (and
+ * is reported); tcx chains with other programs.  XDP defaults to generic mode,
+ * which never resets a physical link the way some drivers do for native XDP.
+ */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "log.h"
+#include "opts.h"
+#include "resets.skel.h"
+#include "wire.h"
+
+static int btf_enum_val(const struct btf *btf, const char *enum_name, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_enum *e;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
+			return (int)e[i].val;
+	return -1;
+}
+
+static bool name_in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+static struct wire_attach *find(struct wire *w, uint32_t netns, int ifindex)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].netns == netns && w->v[i].ifindex == ifindex)
+			return &w->v[i];
+	return NULL;
+}
+
+static void detach(struct wire_attach *a)
+{
+	if (a->xdp_link >= 0)
+		close(a->xdp_link);
+	if (a->tc_link >= 0)
+		close(a->tc_link);
+	a->xdp_link = a->tc_link = -1;
+}
+
+/* In the current namespace (netns): attach to its interfaces. */
+static void attach_here(struct wire *w, uint32_t netns)
+{
+	struct if_nameindex *ifs = if_nameindex(), *it;
+
+	if (!ifs)
+		return;
+	for (it = ifs; it->if_index; it++) {
+		struct wire_attach *a = find(w, netns, (int)it->if_index);
+
+		if (w->only && !name_in_list(w->only, it->if_name))
+			continue;
+		if (a) {
+			a->seen = true;
+			continue;
+		}
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 64;
+			struct wire_attach *v = realloc(w->v, cap * sizeof(*v));
+
+			if (!v)
+				break;
+			w->v = v;
+			w->cap = cap;
+		}
+		a = &w->v[w->n++];
+		memset(a, 0, sizeof(*a));
+		a->netns = netns;
+		a->ifindex = (int)it->if_index;
+		a->seen = true;
+		a->xdp_link = a->tc_link = -1;
+		snprintf(a->ifname, sizeof(a->ifname), "%s", it->if_name);
+
+		if (w->tcx_egress >= 0) {
+			a->tc_link = bpf_link_create(w->tc_prog, a->ifindex,
+						     (enum bpf_attach_type)w->tcx_egress, NULL);
+			if (a->tc_link < 0) {
+				log_warn("wire: %s (netns %u): tcx egress: %s: firewall resets not "
+					 "seen there",
+					 a->ifname, netns, strerror(errno));
+				a->tc_link = -1;
+			}
+		}
+		/* loopback traffic is all local: the tracepoints see it whole */
+		if (strcmp(it->if_name, "lo") != 0) {
+			LIBBPF_OPTS(bpf_link_create_opts, xo, .flags = w->xdp_flags);
+
+			a->xdp_link = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+			if (a->xdp_link < 0) {
+				log_warn("wire: %s (netns %u): XDP: %s%s", a->ifname, netns,
+					 strerror(errno),
+					 errno == EBUSY ?
+						 " (it has an XDP program already: left "
+						 "alone; RSTs to TIME_WAIT not seen there)" :
+						 "");
+				a->xdp_link = -1;
+			}
+		}
+		log_info("wire: %s (netns %u): %s%s", a->ifname, netns,
+			 a->tc_link >= 0 ? "tcx egress " : "",
+			 a->xdp_link < 0		    ? "" :
+			 w->xdp_flags == XDP_FLAGS_DRV_MODE ? "xdp (native)" :
+							      "xdp (generic)");
+	}
+	if_freenameindex(ifs);
+}
+
+struct ns_seen {
+	dev_t dev;
+	ino_t ino;
+};
+
+static bool ns_seen_add(struct ns_seen **s, size_t *n, size_t *cap, const struct stat *st)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*s)[i].ino == st->st_ino && (*s)[i].dev == st->st_dev)
+			return false;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct ns_seen *v = realloc(*s, c * sizeof(*v));
+
+		if (!v)
+			return false;
+		*s = v;
+		*cap = c;
+	}
+	(*s)[(*n)++] = (struct ns_seen){ st->st_dev, st->st_ino };
+	return true;
+}
+
+static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_t *n, size_t *cap)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !ns_seen_add(s, n, cap, &st))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (setns(fd, CLONE_NEWNET) == 0) {
+		attach_here(w, (uint32_t)st.st_ino);
+		if (setns(w->self_netns, CLONE_NEWNET))
+			log_err("wire: cannot return to our own network namespace: %s",
+				strerror(errno));
+	}
+	close(fd);
+}
+
+void wire_scan(struct wire *w)
+{
+	struct ns_seen *s = NULL;
+	size_t n = 0, cap = 0, i, keep = 0;
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+
+	if (!w->enabled)
+		return;
+	for (i = 0; i < w->n; i++)
+		w->v[i].seen = false;
+	visit_ns(w, "/proc/self/ns/net", &s, &n, &cap);
+	dir = opendir("/run/netns");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		visit_ns(w, path, &s, &n, &cap);
+	}
+	if (dir)
+		closedir(dir);
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
+		visit_ns(w, path, &s, &n, &cap);
+	}
+	if (dir)
+		closedir(dir);
+	free(s);
+	/* interfaces or namespaces gone: their links are defunct, close them */
+	for (i = 0; i < w->n; i++) {
+		if (w->v[i].seen)
+			w->v[keep++] = w->v[i];
+		else
+			detach(&w->v[i]);
+	}
+	w->n = keep;
+}
+
+int wire_start(struct wire *w, struct loader *l, const struct opts *o)
+{
+	memset(w, 0, sizeof(*w));
+	w->self_netns = -1;
+	if (o->disabled & DISABLE_WIRE)
+		return 0;
+	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
+	w->tc_prog = bpf_program__fd(l->skel->progs.tc_rst_out);
+	w->xdp_flags = o->xdp_native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	w->tcx_egress = btf_enum_val(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
+	w->only = o->ifaces;
+	if (w->tcx_egress < 0)
+		log_warn("degraded: no tcx in this kernel: RSTs made outside the TCP stack "
+			 "(firewall_reject) are not seen");
+	w->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (w->self_netns < 0) {
+		log_warn("wire: cannot open our network namespace: %s: no wire view",
+			 strerror(errno));
+		return 0;
+	}
+	w->enabled = true;
+	wire_scan(w);
+	if (o->ifaces) {
+		/* every name given must exist somewhere */
+		char buf[256], *save = NULL, *tok;
+
+		snprintf(buf, sizeof(buf), "%s", o->ifaces);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			bool found = false;
+
+			for (size_t i = 0; i < w->n; i++)
+				found |= strcmp(w->v[i].ifname, tok) == 0;
+			if (!found) {
+				log_err("-i %s: no such interface in any network namespace", tok);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void wire_stop(struct wire *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		detach(&w->v[i]);
+	free(w->v);
+	if (w->self_netns >= 0)
+		close(w->self_netns);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_WIRE_H
+#define RSTW_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loader;
+struct opts;
+
+struct wire_attach {
+	uint32_t netns;
+	int ifindex;
+	char ifname[16];
+	int xdp_link; /* -1 if none */
+	int tc_link; /* -1 if none */
+	bool seen; /* during a scan */
+};
+
+/*
+ * The XDP ingress and TC (tcx) egress programs, attached to every interface of
+ * every network namespace (or those named with -i), and to new ones as they
+ * appear.  Links only: they detach by themselves if rstwatch dies.
+ */
+struct wire {
+	bool enabled;
+	int xdp_prog, tc_prog;
+	uint32_t xdp_flags; /* XDP_FLAGS_SKB_MODE or XDP_FLAGS_DRV_MODE */
+	int tcx_egress; /* enum bpf_attach_type value from BTF, -1 if none */
+	const char *only; /* -i list, or NULL for all */
+	int self_netns;
+	struct wire_attach *v;
+	size_t n, cap;
+};
+
+int wire_start(struct wire *w, struct loader *l, const struct opts *o);
+/* Attach to interfaces and namespaces that appeared; forget those gone. */
+void wire_scan(struct wire *w);
+void wire_stop(struct wire *w);
+
+#endif
