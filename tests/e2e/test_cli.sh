@@ -33,6 +33,8 @@ test_bad_usage() {
 	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
 	expect_error 2 "unknown command 'frob'" "$RSTWATCH" frob
 	expect_error 2 "unknown hook 'foo'" "$RSTWATCH" --disable receive,foo
+	expect_error 2 "is not generic or native" "$RSTWATCH" --xdp-mode turbo
+	expect_error 2 "is not a list of interface names" "$RSTWATCH" -i ,eth0
 	expect_error 2 "unknown cause" "$RSTWATCH" explain nope
 	"$RSTWATCH" --help | grep -q '^Examples:' || e2e_fail "--help has no examples"
 	"$RSTWATCH" --version | grep -qE '^rstwatch [0-9]+\.[0-9]+\.[0-9]+' ||
@@ -45,6 +47,7 @@ test_bad_usage() {
 test_runtime_errors() {
 	expect_error 1 "--btf /nonexistent/vmlinux: No such file" "$RSTWATCH" --btf /nonexistent/vmlinux
 	expect_error 1 "cannot read BTF from /etc/hostname" "$RSTWATCH" --btf /etc/hostname
+	expect_error 1 "-i nosuch0: no such interface in any network namespace" "$RSTWATCH" -i nosuch0
 	# an unprivileged user, then one with CAP_BPF but not CAP_PERFMON
 	expect_error 1 "missing capability CAP_BPF" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH"

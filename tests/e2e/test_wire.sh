@@ -102,3 +102,61 @@ test_rst_timewait() {
 	tw_case 0 25202 6
 	tw_case 1 25203 6
 }
+
+# Never displace another XDP program; nothing left behind, even after kill -9.
+test_wire_coexists_and_cleans_up() {
+	local second
+	core_setup || return 1
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'xdpgeneric' ||
+		e2e_fail "first instance: no generic XDP on $NS_IFNAME: $(ip -n "$SRV_NS" link show "$NS_IFNAME")"
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'prog/xdp id' ||
+		true # iproute2 shows 'prog/xdp id N' only in -d; the flag above is enough
+	"$RSTWATCH" --json -v >"$T/second.json" 2>"$T/second.err" &
+	second=$!
+	NS_BG_PIDS+=("$second")
+	ns_wait_line "$T/second.err" watching 10 || return 1
+	grep -q "wire: $NS_IFNAME (netns $SRV_INO): XDP: Device or resource busy (it has an XDP program already: left alone" \
+		"$T/second.err" || e2e_fail "second instance did not say it left XDP alone: $(cat "$T/second.err")"
+	# the second one still works from the tracepoints
+	run_scenario closed_port 4 25300
+	ns_wait_line "$T/second.json" '"lport":25300' 5 || e2e_fail "second instance saw nothing"
+	kill -INT "$second"
+	wait_exit "$second" 5
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'xdpgeneric' ||
+		e2e_fail "the second instance took the first one's XDP program away"
+	# kill -9: the links die with the process, nothing stays attached.  Every
+	# program of ours stays loaded while anything (a link) still holds it.
+	local ids id
+	ids=$(cat /proc/"$RW_PID"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u)
+	[[ $(wc -w <<<"$ids") -ge 2 ]] || e2e_fail "could not find rstwatch's programs: '$ids'"
+	kill -KILL "$RW_PID"
+	wait_exit "$RW_PID" 5
+	RW_PID=
+	sleep 0.5
+	for id in $ids; do
+		bpftool prog show id "$id" >/dev/null 2>&1 &&
+			e2e_fail "program $id still loaded after kill -9: $(bpftool prog show id "$id")"
+	done
+	if ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'xdp'; then
+		e2e_fail "XDP still attached after kill -9: $(ip -n "$SRV_NS" link show "$NS_IFNAME")"
+	fi
+	# and a restart works at once
+	rw_start "$T/again.json" || e2e_fail "restart after kill -9 failed"
+	grep -q "XDP: " "$T/again.json.err" && e2e_fail "restart could not attach XDP: $(cat "$T/again.json.err")"
+	return 0
+}
+
+# -i limits the wire view to the interfaces named; the rest are untouched.
+test_wire_interface_choice() {
+	core_setup || return 1
+	rw_stop
+	rw_start "$T/only.json" -i lo
+	grep -q "wire: lo (netns $SRV_INO): tcx egress" "$RW_OUT.err" ||
+		e2e_fail "-i lo: not attached to lo: $(cat "$RW_OUT.err")"
+	grep -q "wire: $NS_IFNAME " "$RW_OUT.err" && e2e_fail "-i lo: attached to $NS_IFNAME too"
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q xdp && e2e_fail "-i lo: XDP on $NS_IFNAME"
+	rw_stop
+	rw_start "$T/none.json" --disable wire
+	grep -q "wire:" "$RW_OUT.err" && e2e_fail "--disable wire still attached: $(cat "$RW_OUT.err")"
+	return 0
+}
