@@ -574,8 +574,30 @@ TEST(disable_hooks)
 	CHECK_EQ_UINT(o.disabled, DISABLE_DROPS | DISABLE_OWNER_IO);
 	CHECK_EQ_INT(PARSE(&o, "--disable", "receive", "--disable", "drops"), OPTS_RUN);
 	CHECK_EQ_UINT(o.disabled, DISABLE_RECEIVE | DISABLE_DROPS);
-	CHECK_EQ_INT(PARSE(&o, "--disable", "receive,wire"), OPTS_USAGE);
-	CHECK(strstr(err, "'wire'") != NULL);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "receive,wire"), OPTS_RUN);
+	CHECK_EQ_UINT(o.disabled, DISABLE_RECEIVE | DISABLE_WIRE);
+	CHECK_EQ_INT(PARSE(&o, "--disable", "receive,xdp"), OPTS_USAGE);
+	CHECK(strstr(err, "'xdp'") != NULL);
 	CHECK_EQ_INT(PARSE(&o, "--disable", ","), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "--disable", ""), OPTS_USAGE);
+}
+
+TEST(wire_flags)
+{
+	struct opts o;
+
+	CHECK_EQ_INT(PARSE(&o, "-j"), OPTS_RUN);
+	CHECK(o.ifaces == NULL);
+	CHECK(!o.xdp_native);
+	CHECK_EQ_INT(PARSE(&o, "-i", "eth0,veth1", "--xdp-mode", "native"), OPTS_RUN);
+	CHECK_EQ_STR(o.ifaces, "eth0,veth1");
+	CHECK(o.xdp_native);
+	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "generic"), OPTS_RUN);
+	CHECK(!o.xdp_native);
+	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "offload"), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-i", ""), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-i", ",eth0"), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-i", "eth0,,eth1"), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-i", "../etc"), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-i"), OPTS_USAGE);
 }
