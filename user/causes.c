@@ -97,6 +97,46 @@ static const struct cause_info causes[CAUSE__COUNT] = {
 				    "closing, or hand the listener over (SO_REUSEPORT, socket activation)" },
 };
 
+/* Which kernels report each cause, and through which hook (rstwatch explain). */
+static const char *const kernels[CAUSE__COUNT] = {
+	[CAUSE_CLOSED_PORT] = "tcp_send_reset, reason NO_SOCKET on a SYN (Linux 6.10+; before, the "
+			      "tracepoint does not fire without a socket)",
+	[CAUSE_NO_SOCKET] = "tcp_send_reset, reason NO_SOCKET (Linux 6.10+)",
+	[CAUSE_ABORT_ON_CLOSE] = "tcp_send_reset, reason TCP_ABORT_ON_CLOSE (Linux 6.12+); "
+				 "before, inferred from unread data at close()",
+	[CAUSE_LINGER_ABORT] = "tcp_send_reset, reason TCP_STATE with SO_LINGER {1,0} (6.12+); "
+			       "before, inferred from the socket's linger setting",
+	[CAUSE_LINGER2_ABORT] = "tcp_send_reset, reason TCP_ABORT_ON_LINGER (Linux 6.12+)",
+	[CAUSE_ABORT_ON_DATA] = "tcp_send_reset, reason TCP_ABORT_ON_DATA (Linux 6.10+)",
+	[CAUSE_TIMEWAIT] = "tcp_send_reset, reason TCP_TIMEWAIT_SOCKET (Linux 6.10+; before, not "
+			   "traced: no full socket)",
+	[CAUSE_KEEPALIVE_TIMEOUT] = "tcp_send_reset, reason TCP_KEEPALIVE_TIMEOUT (Linux 6.12+)",
+	[CAUSE_LISTEN_OVERFLOW] = "tcp_send_reset, reason INVALID_SYN on a full listener "
+				  "(Linux 6.10+)",
+	[CAUSE_INVALID_SYN] = "tcp_send_reset, reason INVALID_SYN (Linux 6.10+)",
+	[CAUSE_INVALID_ACK] = "tcp_send_reset, reasons TCP_INVALID_ACK_SEQUENCE, TCP_TOO_OLD_ACK, "
+			      "TCP_OLD_ACK, TCP_ACK_UNSENT_DATA (Linux 6.10+)",
+	[CAUSE_BAD_FLAGS] = "tcp_send_reset, reason TCP_FLAGS (Linux 6.10+)",
+	[CAUSE_PAWS] = "tcp_send_reset, reason TCP_RFC7323_PAWS (Linux 6.10+)",
+	[CAUSE_ABORT_ON_MEMORY] = "tcp_send_reset, reason TCP_ABORT_ON_MEMORY (Linux 6.12+)",
+	[CAUSE_ADMIN_KILL] = "tcp_send_reset, reason TCP_STATE from SOCK_DESTROY (Linux 6.12+)",
+	[CAUSE_DISCONNECT] = "tcp_send_reset, reason TCP_STATE or TCP_DISCONNECT_WITH_DATA in "
+			     "connect() (Linux 6.12+)",
+	[CAUSE_MPTCP] = "tcp_send_reset, reasons MPTCP_RST_* (Linux 6.10+)",
+	[CAUSE_FIREWALL_REJECT] = "TC egress (tcx, Linux 6.6+): such RSTs reach neither "
+				  "tcp_send_reset nor TcpOutRsts",
+	[CAUSE_UNKNOWN] = "any kernel",
+	[CAUSE_REFUSED] = "tcp_receive_reset in SYN_SENT",
+	[CAUSE_PEER_RESET] = "tcp_receive_reset",
+	[CAUSE_RST_CHALLENGED] = "skb:kfree_skb, drop reason TCP_RESET",
+	[CAUSE_RST_OUT_OF_WINDOW] = "skb:kfree_skb, drop reason TCP_INVALID_SEQUENCE",
+	[CAUSE_RST_TIMEWAIT] = "XDP ingress with a socket lookup: no kernel hook traces it",
+	[CAUSE_RST_NO_SOCKET] = "skb:kfree_skb, drop reason NO_SOCKET",
+	[CAUSE_LISTEN_DROP] = "skb:kfree_skb, drop reason TCP_LISTEN_OVERFLOW",
+	[CAUSE_LISTENER_CLOSED] = "tcp_send_reset, reason TCP_STATE while a listener closes "
+				  "(Linux 6.12+)",
+};
+
 static const char *const code_texts[] = {
 	[0] = "Unknown",
 	[1] = "Frame Received for Unknown Socket Pair",
@@ -131,6 +171,13 @@ int cause_from_id(const char *id)
 		if (causes[i].id && strcmp(causes[i].id, id) == 0)
 			return i;
 	return -1;
+}
+
+const char *cause_kernels(enum rstw_cause c)
+{
+	if ((unsigned int)c >= CAUSE__COUNT || !kernels[c])
+		return "any kernel";
+	return kernels[c];
 }
 
 const char *cause_code_text(int code)

@@ -56,6 +56,8 @@ struct cause_info {
 const struct cause_info *cause_info(enum rstw_cause c);
 /* Returns the cause for an id, or -1. */
 int cause_from_id(const char *id);
+/* Which kernels report a cause, and through which hook. */
+const char *cause_kernels(enum rstw_cause c);
 /* Seed 002 diagnostic table: text for a code, or NULL. */
 const char *cause_code_text(int code);
 

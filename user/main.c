@@ -166,13 +166,13 @@ static int cmd_explain(const struct opts *o)
 
 		if (o->explain_cause && strcmp(o->explain_cause, ci->id) != 0)
 			continue;
-		printf("%s (%s)\n  what:  %s\n  check: %s\n", ci->id,
+		printf("%s (%s)\n  what:    %s\n  check:   %s\n  kernels: %s\n", ci->id,
 		       ci->dir == CDIR_SENT	? "sent" :
 		       ci->dir == CDIR_RECEIVED ? "received" :
 						  "sent or received",
-		       ci->explain, ci->hint);
+		       ci->explain, ci->hint, cause_kernels(c));
 		if (code)
-			printf("  code:  %d %s\n", ci->code, code);
+			printf("  code:    %d %s\n", ci->code, code);
 		if (!o->explain_cause && c + 1 < CAUSE__COUNT)
 			putchar('\n');
 	}

@@ -42,6 +42,7 @@ test_bad_usage() {
 	[[ $("$RSTWATCH" explain | grep -cE '^[a-z0-9_]+ \((sent|received|sent or received)\)$') -eq 27 ]] ||
 		e2e_fail "explain does not list the 27 causes"
 	"$RSTWATCH" explain linger_abort | grep -q 'SO_LINGER' || e2e_fail "explain linger_abort"
+	[[ $("$RSTWATCH" explain | grep -c "^  kernels: ") -eq 27 ]] || e2e_fail "explain: a cause without kernels"
 }
 
 test_runtime_errors() {

@@ -160,3 +160,24 @@ test_wire_interface_choice() {
 	grep -q "wire:" "$RW_OUT.err" && e2e_fail "--disable wire still attached: $(cat "$RW_OUT.err")"
 	return 0
 }
+
+# A namespace created while rstwatch runs gets the wire programs too.
+test_wire_new_namespace() {
+	local port=25400 n
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	rw_start "$T/rw.json"
+	core_new_pair late || return 1
+	ip netns exec "$SRV_NS" nft add table inet rwfw
+	ip netns exec "$SRV_NS" nft add chain inet rwfw in '{ type filter hook input priority 0; }'
+	ip netns exec "$SRV_NS" nft add rule inet rwfw in tcp dport "$port" reject with tcp reset
+	# the rescan runs every 2 s
+	ns_wait_line "$RW_OUT.err" "wire: $NS_IFNAME \\(netns $SRV_INO\\)" 5 ||
+		e2e_fail "not attached in the new namespace: $(cat "$RW_OUT.err")"
+	ip netns exec "$CLI_NS" "$RSTGEN" client closed_port -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-client -t 3000 >/dev/null 2>&1
+	rw_wait_count "(.netns == $SRV_INO and .cause == \"firewall_reject\")" 1 5
+	n=$(rw_count "(.netns == $SRV_INO and .cause == \"firewall_reject\")")
+	expect_eq "firewall_reject in a namespace made after start" "$n" 1
+}

@@ -805,3 +805,13 @@ TEST(key_clamps_and_masks)
 	CHECK_EQ_UINT(rstw_key_syscall(k), 4);
 	CHECK_EQ_UINT(k, rstw_key_make(1, 0, 0xf, 0xff, 4));
 }
+
+TEST(every_cause_says_which_kernels_report_it)
+{
+	for (int c = 0; c < CAUSE__COUNT; c++) {
+		const char *k = cause_kernels(c);
+
+		if (!CHECK(k && *k && (c == CAUSE_UNKNOWN || strcmp(k, "any kernel") != 0)))
+			NOTE("cause %s", cause_info(c)->id);
+	}
+}
