@@ -19,38 +19,55 @@ capture_count() { # FILE FILTER: packets in the capture matching a filter
 	tcpdump -n -r "$1.pcap" "$2" 2>/dev/null | wc -l
 }
 
+# fw_case TOOL FAMILY PORT: a REJECT rule made with TOOL (nft or iptables)
+fw_case() {
+	local tool=$1 fam=$2 port=$3 srv_addr cli_addr b_srv cport n ipt=iptables
+	srv_addr=$NS_SRV_IP4 cli_addr=$NS_CLI_IP4
+	[[ $fam == 6 ]] && srv_addr=$NS_SRV_IP6 cli_addr=$NS_CLI_IP6 ipt=ip6tables
+	if [[ $tool == nft ]]; then
+		ip netns exec "$SRV_NS" nft add table inet rwfw
+		ip netns exec "$SRV_NS" nft add chain inet rwfw in '{ type filter hook input priority 0; }'
+		ip netns exec "$SRV_NS" nft add rule inet rwfw in tcp dport "$port" reject with tcp reset
+	else
+		ip netns exec "$SRV_NS" "$ipt" -A INPUT -p tcp --dport "$port" -j REJECT \
+			--reject-with tcp-reset
+	fi
+	capture_start "$SRV_NS" "$T/cap.$port" "tcp port $port" || return 1
+	b_srv=$(ns_nstat "$SRV_NS" TcpOutRsts)
+	ip netns exec "$CLI_NS" "$RSTGEN" client closed_port -a "$srv_addr" -p "$port" \
+		-n rg-client -t 3000 >"$T/cli.$port" 2>&1
+	expect_eq "$tool/$fam: client saw" "$(json_field "$T/cli.$port" "done" result)" ECONNREFUSED
+	rw_wait_count "(.netns == $SRV_INO and .cause == \"firewall_reject\" and .lport == $port)" 1 5
+	sleep 0.2
+	ns_stop "$CAP_PID" >/dev/null
+	expect_eq "$tool/$fam: TcpOutRsts delta (netfilter bypasses the stack)" \
+		"$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b_srv))" 0
+	if [[ $fam == 4 ]]; then
+		n=$(capture_count "$T/cap.$port" "src port $port and tcp[13] & 4 != 0")
+	else
+		n=$(capture_count "$T/cap.$port" "src port $port and ip6[53] & 4 != 0")
+	fi
+	expect_eq "$tool/$fam: RSTs on the wire (capture)" "$n" 1
+	cport=$(rw_events "(.netns == $CLI_INO and .cause == \"refused\" and .rport == $port)" |
+		jq -r .lport)
+	check_event "(.netns == $SRV_INO and .cause == \"firewall_reject\" and .lport == $port)" \
+		direction=sent kind=wire family="$fam" laddr="$srv_addr" raddr="$cli_addr" \
+		rport="$cport" pid=null kernel_reason=null
+	expect_eq "$tool/$fam: stack resets reported in the server ns" \
+		"$(rw_count "(.netns == $SRV_INO and .kind == \"reset\" and .lport == $port)")" 0
+	if [[ $tool == nft ]]; then
+		ip netns exec "$SRV_NS" nft delete table inet rwfw
+	else
+		ip netns exec "$SRV_NS" "$ipt" -F INPUT
+	fi
+}
+
 test_firewall_reject() {
-	local fam port=25000 srv_addr cli_addr b_srv cport n
 	core_setup || return 1
-	ip netns exec "$SRV_NS" nft add table inet rwfw
-	ip netns exec "$SRV_NS" nft add chain inet rwfw in '{ type filter hook input priority 0; }'
-	ip netns exec "$SRV_NS" nft add rule inet rwfw in tcp dport "{ 25000, 25001 }" reject with tcp reset
-	for fam in 4 6; do
-		srv_addr=$NS_SRV_IP4 cli_addr=$NS_CLI_IP4
-		[[ $fam == 6 ]] && srv_addr=$NS_SRV_IP6 cli_addr=$NS_CLI_IP6
-		capture_start "$SRV_NS" "$T/cap.$fam" "tcp port $port" || return 1
-		b_srv=$(ns_nstat "$SRV_NS" TcpOutRsts)
-		ip netns exec "$CLI_NS" "$RSTGEN" client closed_port -a "$srv_addr" -p "$port" \
-			-n rg-client -t 3000 >"$T/cli.$fam" 2>&1
-		expect_eq "$fam: client saw" "$(json_field "$T/cli.$fam" "done" result)" ECONNREFUSED
-		rw_wait_count "(.netns == $SRV_INO and .cause == \"firewall_reject\" and .lport == $port)" 1 5
-		sleep 0.2
-		ns_stop "$CAP_PID" >/dev/null
-		expect_eq "$fam: TcpOutRsts delta (netfilter bypasses the stack)" \
-			"$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b_srv))" 0
-		n=$(capture_count "$T/cap.$fam" "src port $port and tcp[13] & 4 != 0")
-		[[ $fam == 6 ]] && n=$(capture_count "$T/cap.$fam" "src port $port and ip6[53] & 4 != 0")
-		expect_eq "$fam: RSTs on the wire (capture)" "$n" 1
-		cport=$(rw_events "(.netns == $CLI_INO and .cause == \"refused\" and .rport == $port)" |
-			jq -r .lport)
-		check_event "(.netns == $SRV_INO and .cause == \"firewall_reject\" and .lport == $port)" \
-			direction=sent kind=wire family="$fam" laddr="$srv_addr" raddr="$cli_addr" \
-			rport="$cport" pid=null kernel_reason=null
-		expect_eq "$fam: stack resets reported in the server ns" \
-			"$(rw_count "(.netns == $SRV_INO and .kind == \"reset\" and .lport == $port)")" 0
-		port=$((port + 1))
-	done
-	ip netns exec "$SRV_NS" nft delete table inet rwfw
+	fw_case nft 4 25000
+	fw_case nft 6 25001
+	fw_case iptables 4 25002
+	fw_case iptables 6 25003
 	check_summary
 }
 
