@@ -127,37 +127,50 @@ send(ip / TCP(sport=40002, dport=24200, flags="S", seq=2001), verbose=False)' \
 	check_summary
 }
 
-# The client's SYN is answered with a SYN-ACK that acknowledges the wrong
-# sequence number: the client's host resets it (TCP_INVALID_ACK_SEQUENCE).
-# The server's own stack is kept out of it: nft drops the SYN before TCP.
-test_invalid_ack() {
-	local b cli_pid
-	core_setup || return 1
+# bad_synack_case PORT ACK_DELTA TSECR CAUSE REASON: the client's SYN is
+# answered with a forged SYN-ACK (ack = seq + ACK_DELTA, timestamp echo TSECR
+# or none); the client's host resets it.  The server's own stack is kept out
+# of it: nft drops the SYN before TCP sees it.
+bad_synack_case() {
+	local port=$1 delta=$2 tsecr=$3 cause=$4 reason=$5 b cli_pid
 	ip netns exec "$SRV_NS" nft add table inet rwtest
 	ip netns exec "$SRV_NS" nft add chain inet rwtest in '{ type filter hook input priority 0; }'
-	ip netns exec "$SRV_NS" nft add rule inet rwtest in tcp dport 24300 drop
-	# answer the first SYN to port 24300 with a SYN-ACK acking seq + 1000
-	ns_bg "$SRV_NS" "$T/synack" /usr/bin/python3 -c '
+	ip netns exec "$SRV_NS" nft add rule inet rwtest in tcp dport "$port" drop
+	ns_bg "$SRV_NS" "$T/synack.$port" /usr/bin/python3 -c '
 import sys
 from scapy.all import IP, TCP, sniff, send
-def bad_synack(p):
+port, delta, tsecr = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def forged_synack(p):
+    opts = [("Timestamp", (4242, tsecr))] if tsecr >= 0 else []
     send(IP(src=p[IP].dst, dst=p[IP].src) / TCP(sport=p[TCP].dport, dport=p[TCP].sport,
-         flags="SA", seq=777, ack=p[TCP].seq + 1000), verbose=False)
+         flags="SA", seq=777, ack=p[TCP].seq + delta, options=opts), verbose=False)
     print("answered", flush=True)
-print("sniffing", flush=True)
-sniff(iface=sys.argv[1], filter="tcp dst port 24300 and tcp[13] == 2", count=1, timeout=8,
-      prn=bad_synack, started_callback=lambda: print("started", flush=True))' "$NS_IFNAME" >/dev/null
-	ns_wait_line "$T/synack" started 10 || { e2e_fail "sniffer: $(cat "$T/synack.err")"; return 1; }
+sniff(iface=sys.argv[1], filter="tcp dst port %d and tcp[13] == 2" % port, count=1, timeout=8,
+      prn=forged_synack, started_callback=lambda: print("started", flush=True))' \
+		"$NS_IFNAME" "$port" "$delta" "$tsecr" >/dev/null
+	ns_wait_line "$T/synack.$port" started 10 || { e2e_fail "sniffer: $(cat "$T/synack.$port.err")"; return 1; }
 	b=$(ns_nstat "$CLI_NS" TcpOutRsts)
-	ns_bg "$CLI_NS" "$T/cli" "$RSTGEN" client hold -a "$NS_SRV_IP4" -p 24300 -n rg-client \
-		-t 2000 >/dev/null
+	ns_bg "$CLI_NS" "$T/cli.$port" "$RSTGEN" client hold -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-client -t 2000 >/dev/null
 	cli_pid=$NS_BG_PID
-	ns_wait_line "$T/synack" answered 5 || e2e_fail "no SYN seen: $(cat "$T/synack.err")"
-	rw_wait_count "(.netns == $CLI_INO and .direction == \"sent\" and .rport == 24300)" 1 5
-	expect_eq "client TcpOutRsts delta" "$(($(ns_nstat "$CLI_NS" TcpOutRsts) - b))" 1
-	check_event "(.netns == $CLI_INO and .direction == \"sent\" and .rport == 24300)" \
-		cause=invalid_ack kernel_reason=TCP_INVALID_ACK_SEQUENCE state=SYN_SENT \
-		pid="$cli_pid" comm=rg-client laddr="$NS_CLI_IP4" raddr="$NS_SRV_IP4"
+	ns_wait_line "$T/synack.$port" answered 5 || e2e_fail "no SYN seen: $(cat "$T/synack.$port.err")"
+	rw_wait_count "(.netns == $CLI_INO and .direction == \"sent\" and .rport == $port)" 1 5
+	expect_eq "$cause: client TcpOutRsts delta" "$(($(ns_nstat "$CLI_NS" TcpOutRsts) - b))" 1
+	check_event "(.netns == $CLI_INO and .direction == \"sent\" and .rport == $port)" \
+		cause="$cause" kernel_reason="$reason" state=SYN_SENT pid="$cli_pid" comm=rg-client \
+		laddr="$NS_CLI_IP4" raddr="$NS_SRV_IP4"
 	ns_stop "$cli_pid" >/dev/null
 	ip netns exec "$SRV_NS" nft delete table inet rwtest
+}
+
+# A SYN-ACK that acknowledges the wrong sequence number.
+test_invalid_ack() {
+	core_setup || return 1
+	bad_synack_case 24300 1000 -1 invalid_ack TCP_INVALID_ACK_SEQUENCE
+}
+
+# A SYN-ACK whose timestamp echo predates our SYN: PAWS (RFC 7323) rejects it.
+test_paws() {
+	core_setup || return 1
+	bad_synack_case 24400 1 1 paws TCP_RFC7323_PAWS
 }
