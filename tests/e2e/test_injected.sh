@@ -174,3 +174,33 @@ test_paws() {
 	core_setup || return 1
 	bad_synack_case 24400 1 1 paws TCP_RFC7323_PAWS
 }
+
+# An MPTCP MP_JOIN SYN with a token nobody knows: the MPTCP listener's host
+# resets the subflow (MPTCP_RST_EMPTCP).
+test_mptcp() {
+	local pid b
+	core_setup || return 1
+	ip netns exec "$SRV_NS" sysctl -qw net.mptcp.enabled=1 ||
+		{ e2e_fail "no MPTCP in this kernel"; return 1; }
+	ns_bg "$SRV_NS" "$T/mp" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
+s.bind((sys.argv[1], 24500))
+s.listen()
+print("listening", flush=True)
+time.sleep(4)' "$NS_SRV_IP4" >/dev/null
+	pid=$NS_BG_PID
+	ns_wait_line "$T/mp" listening 5 || { e2e_fail "listener: $(cat "$T/mp.err")"; return 1; }
+	b=$(ns_nstat "$SRV_NS" TcpOutRsts)
+	ip netns exec "$CLI_NS" /usr/bin/python3 -c '
+import sys
+from scapy.all import IP, TCP, send
+join = bytes([0x10, 0x00]) + bytes([1, 2, 3, 4]) + bytes([5, 6, 7, 8])  # MP_JOIN: token, nonce
+send(IP(src=sys.argv[1], dst=sys.argv[2]) / TCP(sport=40100, dport=24500, flags="S", seq=100,
+     options=[(30, join)]), verbose=False)' "$NS_CLI_IP4" "$NS_SRV_IP4" 2>>"$T/inject.err" ||
+		e2e_fail "scapy: $(cat "$T/inject.err")"
+	rw_wait_count "(.netns == $SRV_INO and .lport == 24500)" 1 5
+	expect_eq "TcpOutRsts delta" "$(($(ns_nstat "$SRV_NS" TcpOutRsts) - b))" 1
+	check_event "(.netns == $SRV_INO and .lport == 24500)" cause=mptcp \
+		kernel_reason=MPTCP_RST_EMPTCP direction=sent pid="$pid" comm=python3 rport=40100
+}
