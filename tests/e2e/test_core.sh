@@ -220,3 +220,48 @@ test_closed_port_history() {
 	[[ $(jq -r .last_listener.text <<<"$ev") =~ ^last\ listener\ rg-server\[$pid\]\ stopped\ [0-9.]+\ s\ before$ ]] ||
 		e2e_fail "history text: $ev"
 }
+
+# Too many orphaned sockets: a close becomes a reset (TCP_ABORT_ON_MEMORY).
+# tcp_max_orphans is global: it is set to 0 only for the moment of one close,
+# and restored by a trap whatever happens.  The kernel compares a cached orphan
+# count (refreshed every 100 ms), so one orphan is made first: a client whose
+# FIN cannot leave (nft) stays in FIN_WAIT1 after its close.
+ORPHANS_SAVED=
+test_abort_on_memory() {
+	local pid b port=22800
+	core_setup || return 1
+	ORPHANS_SAVED=$(cat /proc/sys/net/ipv4/tcp_max_orphans)
+	trap '[[ -n $ORPHANS_SAVED ]] && echo "$ORPHANS_SAVED" >/proc/sys/net/ipv4/tcp_max_orphans; core_cleanup' EXIT
+	# the orphan: a connection on another port whose client closes into a black hole
+	ns_bg "$SRV_NS" "$T/osrv" "$RSTGEN" server hold -a "$NS_SRV_IP4" -p $((port + 1)) \
+		-n rg-server -t 5000 >/dev/null
+	ns_wait_line "$T/osrv" '"listening"' 5 || return 1
+	ns_bg "$CLI_NS" "$T/ocli" "$RSTGEN" client hold -a "$NS_SRV_IP4" -p $((port + 1)) \
+		-n rg-orphan -t 5000 >/dev/null
+	ns_wait_line "$T/ocli" '"connected"' 5 || return 1
+	ip netns exec "$CLI_NS" nft add table inet rwtest
+	ip netns exec "$CLI_NS" nft add chain inet rwtest out '{ type filter hook output priority 0; }'
+	ip netns exec "$CLI_NS" nft add rule inet rwtest out tcp dport $((port + 1)) drop
+	ns_stop "$NS_BG_PID" >/dev/null
+	sleep 0.3
+	[[ $(ip netns exec "$CLI_NS" ss -Htan state fin-wait-1 | wc -l) -ge 1 ]] ||
+		e2e_fail "no orphan in FIN_WAIT1 to start from"
+	# the connection whose close will be refused a FIN
+	ns_bg "$SRV_NS" "$T/srv" "$RSTGEN" server hold -a "$NS_SRV_IP4" -p "$port" -n rg-server \
+		-t 5000 >/dev/null
+	pid=$NS_BG_PID
+	ns_wait_line "$T/srv" '"listening"' 5 || return 1
+	ns_bg "$CLI_NS" "$T/cli" "$RSTGEN" client hold -a "$NS_SRV_IP4" -p "$port" -n rg-client \
+		-t 5000 >/dev/null
+	ns_wait_line "$T/srv" '"connected"' 5 || return 1
+	b=$(ns_nstat "$SRV_NS" TcpExtTCPAbortOnMemory)
+	echo 0 >/proc/sys/net/ipv4/tcp_max_orphans
+	kill -TERM "$pid"
+	wait_exit "$pid" 3
+	echo "$ORPHANS_SAVED" >/proc/sys/net/ipv4/tcp_max_orphans
+	expect_eq "tcp_max_orphans restored" "$(cat /proc/sys/net/ipv4/tcp_max_orphans)" "$ORPHANS_SAVED"
+	expect_eq "TCPAbortOnMemory delta" "$(($(ns_nstat "$SRV_NS" TcpExtTCPAbortOnMemory) - b))" 1
+	rw_wait_count "$(sel "$SRV_INO" sent "$port")" 1 5
+	check_event "$(sel "$SRV_INO" sent "$port")" cause=abort_on_memory \
+		kernel_reason=TCP_ABORT_ON_MEMORY pid="$pid" comm=rg-server
+}
