@@ -34,7 +34,7 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
 	     user/format.c user/syscalls.c user/filter.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c \
-	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c
+	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "check.h"
 #include "counters.h"
 #include "decode.h"
 #include "filter.h"
@@ -258,6 +259,8 @@ int main(int argc, char **argv)
 	log_verbose = o.verbose;
 	if (o.cmd == CMD_EXPLAIN)
 		return cmd_explain(&o);
+	if (o.cmd == CMD_CHECK)
+		return cmd_check(&o);
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -67,6 +67,7 @@ void opts_usage(FILE *f)
 {
 	fputs("Usage: rstwatch [OPTIONS]\n"
 	      "       rstwatch explain [CAUSE]\n"
+	      "       rstwatch check [OPTIONS]\n"
 	      "\n"
 	      "Show every TCP reset this host sends or receives, in every network namespace,\n"
 	      "with its cause, the process that owns the socket, and what to check.\n"
@@ -97,6 +98,7 @@ void opts_usage(FILE *f)
 	      "  sudo rstwatch --port 443 -w           # resets on port 443, wide output\n"
 	      "  sudo rstwatch --cause abort_on_close,linger_abort\n"
 	      "  rstwatch explain keepalive_timeout    # what a cause means, what to check\n"
+	      "  sudo rstwatch check                   # what this kernel offers; attach, report, exit\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 runtime error (privileges, BTF, load), 2 bad usage.\n",
 	      f);
@@ -206,6 +208,16 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 	err[0] = '\0';
 	optind = 0; /* full reset: opts_parse may run more than once (tests) */
 	opterr = 0;
+	/* a command first: its options may follow it (rstwatch check -v) */
+	if (argc > 1 && strcmp(argv[1], "explain") == 0) {
+		o->cmd = CMD_EXPLAIN;
+		argc--;
+		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		o->cmd = CMD_CHECK;
+		argc--;
+		argv++;
+	}
 
 	while ((c = getopt_long(argc, argv, "+:jwp:46c:i:vVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -332,27 +344,34 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		}
 	}
 
-	if (optind < argc) {
-		if (strcmp(argv[optind], "explain") == 0) {
+	if (optind < argc && o->cmd == CMD_WATCH) {
+		/* the command after the options: rstwatch -v check */
+		if (strcmp(argv[optind], "explain") == 0)
 			o->cmd = CMD_EXPLAIN;
-			if (optind + 1 < argc) {
-				o->explain_cause = argv[optind + 1];
-				if (cause_from_id(o->explain_cause) < 0) {
-					snprintf(
-						err, errlen,
-						"explain: unknown cause '%.64s' (run 'rstwatch explain' "
-						"for the list)",
-						o->explain_cause);
-					return OPTS_USAGE;
-				}
-			}
-			if (optind + 2 < argc) {
-				snprintf(err, errlen, "explain: takes at most one cause");
-				return OPTS_USAGE;
-			}
-			return OPTS_RUN;
+		else if (strcmp(argv[optind], "check") == 0)
+			o->cmd = CMD_CHECK;
+		else {
+			snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
+			return OPTS_USAGE;
 		}
-		snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
+		optind++;
+	}
+	if (o->cmd == CMD_EXPLAIN && optind < argc) {
+		o->explain_cause = argv[optind++];
+		if (cause_from_id(o->explain_cause) < 0) {
+			snprintf(
+				err, errlen,
+				"explain: unknown cause '%.64s' (run 'rstwatch explain' for the list)",
+				o->explain_cause);
+			return OPTS_USAGE;
+		}
+		if (optind < argc) {
+			snprintf(err, errlen, "explain: takes at most one cause");
+			return OPTS_USAGE;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%.64s'", argv[optind]);
 		return OPTS_USAGE;
 	}
 	return OPTS_RUN;

@@ -12,6 +12,7 @@
 enum rstw_cmd {
 	CMD_WATCH = 0, /* stream events (default) */
 	CMD_EXPLAIN,
+	CMD_CHECK, /* what this kernel offers; load and attach everything, then exit */
 };
 
 struct opts {

@@ -162,3 +162,27 @@ test_degraded_hooks() {
 		"$(rw_count ".direction == \"received\"")" 0
 	check_summary
 }
+
+# check: what the kernel offers, loaded and attached for real, then exit.
+test_check() {
+	local out
+	core_setup || return 1
+	rw_stop
+	out=$("$RSTWATCH" check 2>&1)
+	expect_eq "check exit status" "$?" 0
+	grep -q '^  ok   tp_btf/tcp_send_reset' <<<"$out" || e2e_fail "check: $out"
+	grep -qE '^  ok   the kernel.s reset reason: enum sk_rst_reason, [0-9]+ names from BTF' <<<"$out" ||
+		e2e_fail "check reason line: $out"
+	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
+		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
+	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
+	# options after the command; a disabled hook shows as degraded
+	out=$("$RSTWATCH" check --disable receive,wire 2>&1)
+	expect_eq "check --disable exit status" "$?" 0
+	grep -q '^  no   tp_btf/tcp_receive_reset' <<<"$out" || e2e_fail "check --disable: $out"
+	grep -q 'some views are degraded' <<<"$out" || e2e_fail "check --disable result: $out"
+	# nothing stays attached after check
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q xdp && e2e_fail "check left XDP attached"
+	expect_error 1 "missing capability CAP_BPF" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH" check
+}

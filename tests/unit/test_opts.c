@@ -601,3 +601,27 @@ TEST(wire_flags)
 	CHECK_EQ_INT(PARSE(&o, "-i", "../etc"), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-i"), OPTS_USAGE);
 }
+
+TEST(commands_and_their_options)
+{
+	struct opts o;
+
+	CHECK_EQ_INT(PARSE(&o, "check"), OPTS_RUN);
+	CHECK_EQ_INT(o.cmd, CMD_CHECK);
+	CHECK_EQ_INT(PARSE(&o, "check", "-v", "--disable", "wire"), OPTS_RUN);
+	CHECK_EQ_INT(o.cmd, CMD_CHECK);
+	CHECK_EQ_INT(o.verbose, 1);
+	CHECK_EQ_UINT(o.disabled, DISABLE_WIRE);
+	CHECK_EQ_INT(PARSE(&o, "-v", "check"), OPTS_RUN);
+	CHECK_EQ_INT(o.cmd, CMD_CHECK);
+	CHECK_EQ_INT(PARSE(&o, "check", "extra"), OPTS_USAGE);
+	CHECK(strstr(err, "'extra'") != NULL);
+	CHECK_EQ_INT(PARSE(&o, "explain", "closed_port"), OPTS_RUN);
+	CHECK_EQ_INT(o.cmd, CMD_EXPLAIN);
+	CHECK_EQ_STR(o.explain_cause, "closed_port");
+	CHECK_EQ_INT(PARSE(&o, "-j", "explain", "refused"), OPTS_RUN);
+	CHECK_EQ_STR(o.explain_cause, "refused");
+	CHECK_EQ_INT(PARSE(&o, "explain", "refused", "peer_reset"), OPTS_USAGE);
+	CHECK_EQ_INT(PARSE(&o, "-j", "frob"), OPTS_USAGE);
+	CHECK(strstr(err, "'frob'") != NULL);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * rstwatch check: what this kernel offers, what is degraded and why, and where
+ * the programs attach.  It loads and attaches everything for real, reports,
+ * and exits: 0 if the core (sent resets) works.
+ */
+#include <bpf/btf.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "loader.h"
+#include "log.h"
+#include "opts.h"
+#include "wire.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &hdr, d))
+		return false;
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+static bool btf_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_member *m;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, m[i].name_off), member) == 0)
+			return true;
+	return false;
+}
+
+static void line(bool ok, const char *what, const char *detail)
+{
+	printf("  %-4s %s%s%s\n", ok ? "ok" : "no", what, detail && *detail ? ": " : "",
+	       detail ? detail : "");
+}
+
+int cmd_check(const struct opts *o)
+{
+	struct wire wire = { .self_netns = -1 };
+	struct utsname u;
+	struct loader l;
+	int names = 0, ret = 1;
+	bool reason;
+
+	uname(&u);
+	printf("kernel:     %s %s\n", u.release, u.machine);
+	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, CAP_SYS_ADMIN %s\n",
+	       has_cap(CAP_BPF) ? "yes" : "no", has_cap(CAP_PERFMON) ? "yes" : "no",
+	       has_cap(CAP_NET_ADMIN) ? "yes" : "no", has_cap(CAP_SYS_ADMIN) ? "yes" : "no");
+	fflush(stdout);
+	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose)) {
+		printf("result:     FAIL: the core cannot run here (see the error above)\n");
+		return 1;
+	}
+	if (wire_start(&wire, &l, o))
+		goto out;
+	for (int i = 0; i < REASONS_MAX; i++)
+		names += l.reasons.names[i] != NULL;
+	reason = btf_member(l.vmlinux, "trace_event_raw_tcp_send_reset", "reason");
+	printf("hooks:\n");
+	line(true, "tp_btf/tcp_send_reset (sent resets, exact counts)", NULL);
+	{
+		char d[96];
+
+		snprintf(d, sizeof(d), "enum sk_rst_reason, %d names from BTF", names);
+		line(reason && l.reasons.have_enum, "the kernel's reset reason",
+		     reason ?
+			     d :
+			     "no reason field (before Linux 6.10): causes inferred from socket facts");
+	}
+	line(l.have_receive, "tp_btf/tcp_receive_reset (received resets)", NULL);
+	line(l.ctx_known, "process vs softirq context",
+	     l.ctx_known ? "task stack + pt_regs" : "needs x86-64 and bpf_task_pt_regs");
+	line(true, "owner tracking: tp_btf/inet_sock_set_state", NULL);
+	line(l.owner_io, "owner tracking: tp_btf/sock_send_length, sock_recv_length",
+	     l.owner_io ? NULL : "accepted sockets resolved from /proc or their listener");
+	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",
+	     NULL);
+	line(l.have_listen_drop, "listen drops: kfree_skb TCP_LISTEN_OVERFLOW", NULL);
+	line(wire.enabled && wire.tcx_egress >= 0, "TC egress via tcx links (firewall_reject)",
+	     NULL);
+	line(wire.enabled, "XDP ingress (rst_timewait)",
+	     wire.enabled ? (o->xdp_native ? "native mode" : "generic mode") : "disabled");
+	printf("wire:       %zu interface(s)\n", wire.n);
+	for (size_t i = 0; i < wire.n; i++)
+		printf("  %-16s netns %-10u %s%s\n", wire.v[i].ifname, wire.v[i].netns,
+		       wire.v[i].tc_link >= 0 ? "tcx-egress " : "",
+		       wire.v[i].xdp_link >= 0 ? (o->xdp_native ? "xdp-native" : "xdp-generic") :
+						 "");
+	printf("result:     ok: the core works%s\n",
+	       l.have_receive && l.ctx_known && l.have_rst_drops && wire.enabled ?
+		       "" :
+		       "; some views are degraded (see 'no' above)");
+	ret = 0;
+out:
+	wire_stop(&wire);
+	loader_stop(&l);
+	return ret;
+}
