@@ -103,13 +103,17 @@ int cmd_check(const struct opts *o)
 	line(wire.enabled && wire.tcx_egress >= 0, "TC egress via tcx links (firewall_reject)",
 	     NULL);
 	line(wire.enabled, "XDP ingress (rst_timewait)",
-	     wire.enabled ? (o->xdp_native ? "native mode" : "generic mode") : "disabled");
+	     !wire.enabled		     ? "disabled" :
+	     o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
+	     o->xdp_mode == XDP_MODE_GENERIC ? "generic mode" :
+					       "native on virtual devices, generic on NICs");
 	printf("wire:       %zu interface(s)\n", wire.n);
 	for (size_t i = 0; i < wire.n; i++)
 		printf("  %-16s netns %-10u %s%s\n", wire.v[i].ifname, wire.v[i].netns,
 		       wire.v[i].tc_link >= 0 ? "tcx-egress " : "",
-		       wire.v[i].xdp_link >= 0 ? (o->xdp_native ? "xdp-native" : "xdp-generic") :
-						 "");
+		       wire.v[i].xdp_link < 0 ? "" :
+		       wire.v[i].xdp_native   ? "xdp-native" :
+						"xdp-generic");
 	printf("result:     ok: the core works%s\n",
 	       l.have_receive && l.ctx_known && l.have_rst_drops && wire.enabled ?
 		       "" :

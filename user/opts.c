@@ -85,7 +85,8 @@ void opts_usage(FILE *f)
 	      "      --ringbuf-size SZ ring buffer size, power of two (default 8M)\n"
 	      "      --btf FILE        kernel BTF to use (default /sys/kernel/btf/vmlinux)\n"
 	      "  -i, --interface IFS   wire view (XDP, TC) only on these interfaces (default all)\n"
-	      "      --xdp-mode MODE   generic (default: never resets a link) or native\n"
+	      "      --xdp-mode MODE   auto (default: native on virtual devices, generic on\n"
+	      "                        physical NICs, which some drivers reset), generic, native\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
@@ -294,12 +295,15 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			break;
 		case OPT_XDP_MODE:
 			if (strcmp(optarg, "native") == 0) {
-				o->xdp_native = true;
+				o->xdp_mode = XDP_MODE_NATIVE;
 			} else if (strcmp(optarg, "generic") == 0) {
-				o->xdp_native = false;
+				o->xdp_mode = XDP_MODE_GENERIC;
+			} else if (strcmp(optarg, "auto") == 0) {
+				o->xdp_mode = XDP_MODE_AUTO;
 			} else {
 				snprintf(err, errlen,
-					 "--xdp-mode: '%.64s' is not generic or native", optarg);
+					 "--xdp-mode: '%.64s' is not auto, generic or native",
+					 optarg);
 				return OPTS_USAGE;
 			}
 			break;

@@ -32,7 +32,7 @@ struct opts {
 	const char *btf_path; /* kernel BTF; default /sys/kernel/btf/vmlinux */
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
 	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
-	bool xdp_native; /* --xdp-mode native (default generic) */
+	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
 	const char *explain_cause; /* explain: NULL for all */
 };
 
@@ -43,6 +43,9 @@ enum {
 	DISABLE_DROPS = 1u << 2, /* kfree_skb: refused RSTs, listen drops */
 	DISABLE_WIRE = 1u << 3, /* XDP ingress and TC egress on interfaces */
 };
+
+/* --xdp-mode: auto = native on virtual devices (veth...), generic on physical NICs */
+enum { XDP_MODE_AUTO = 0, XDP_MODE_GENERIC, XDP_MODE_NATIVE };
 
 enum opts_result {
 	OPTS_RUN = 0, /* go on */

@@ -3,8 +3,9 @@
  * Attaching the wire programs: every namespace (/proc/PID/ns/net and
  * /run/netns), every interface in it, found again on each scan.  Nothing is
  * ever displaced: an interface that already has an XDP program keeps it (and
- * is reported); tcx chains with other programs.  XDP defaults to generic mode,
- * which never resets a physical link the way some drivers do for native XDP.
+ * is reported); tcx chains with other programs.  XDP is native on virtual
+ * devices and generic on physical NICs, whose drivers may reset the link when
+ * a native program is attached.
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -12,12 +13,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +80,46 @@ static void detach(struct wire_attach *a)
 	a->xdp_link = a->tc_link = -1;
 }
 
+/* A device without a bus (veth, bridge, dummy...) cannot lose its link to XDP. */
+static bool is_virtual(const char *ifname)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	bool virt = false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		virt = info.bus_info[0] == '\0';
+	close(fd);
+	return virt;
+}
+
+static int xdp_attach(struct wire *w, struct wire_attach *a)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, xo);
+	bool native = w->xdp_mode == XDP_MODE_NATIVE ||
+		      (w->xdp_mode == XDP_MODE_AUTO && is_virtual(a->ifname));
+	int fd = -1;
+
+	if (native) {
+		xo.flags = XDP_FLAGS_DRV_MODE;
+		fd = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+		/* auto: a driver without native XDP falls back to generic */
+		if (fd < 0 && (w->xdp_mode == XDP_MODE_NATIVE || errno == EBUSY))
+			return -1;
+		a->xdp_native = fd >= 0;
+	}
+	if (fd < 0) {
+		xo.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+	}
+	return fd;
+}
+
 /* In the current namespace (netns): attach to its interfaces. */
 static void attach_here(struct wire *w, uint32_t netns)
 {
@@ -120,9 +165,7 @@ static void attach_here(struct wire *w, uint32_t netns)
 		}
 		/* loopback traffic is all local: the tracepoints see it whole */
 		if (strcmp(it->if_name, "lo") != 0) {
-			LIBBPF_OPTS(bpf_link_create_opts, xo, .flags = w->xdp_flags);
-
-			a->xdp_link = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+			a->xdp_link = xdp_attach(w, a);
 			if (a->xdp_link < 0) {
 				log_warn("wire: %s (netns %u): XDP: %s%s", a->ifname, netns,
 					 strerror(errno),
@@ -135,9 +178,9 @@ static void attach_here(struct wire *w, uint32_t netns)
 		}
 		log_info("wire: %s (netns %u): %s%s", a->ifname, netns,
 			 a->tc_link >= 0 ? "tcx egress " : "",
-			 a->xdp_link < 0		    ? "" :
-			 w->xdp_flags == XDP_FLAGS_DRV_MODE ? "xdp (native)" :
-							      "xdp (generic)");
+			 a->xdp_link < 0 ? "" :
+			 a->xdp_native	 ? "xdp (native)" :
+					   "xdp (generic)");
 	}
 	if_freenameindex(ifs);
 }
@@ -234,7 +277,7 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 		return 0;
 	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
 	w->tc_prog = bpf_program__fd(l->skel->progs.tc_rst_out);
-	w->xdp_flags = o->xdp_native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	w->xdp_mode = o->xdp_mode;
 	w->tcx_egress = btf_enum_val(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
 	w->only = o->ifaces;
 	if (w->tcx_egress < 0)

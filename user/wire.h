@@ -15,6 +15,7 @@ struct wire_attach {
 	char ifname[16];
 	int xdp_link; /* -1 if none */
 	int tc_link; /* -1 if none */
+	bool xdp_native; /* attached in native (driver) mode */
 	bool seen; /* during a scan */
 };
 
@@ -26,7 +27,7 @@ struct wire_attach {
 struct wire {
 	bool enabled;
 	int xdp_prog, tc_prog;
-	uint32_t xdp_flags; /* XDP_FLAGS_SKB_MODE or XDP_FLAGS_DRV_MODE */
+	int xdp_mode; /* XDP_MODE_* of opts.h */
 	int tcx_egress; /* enum bpf_attach_type value from BTF, -1 if none */
 	const char *only; /* -i list, or NULL for all */
 	int self_netns;

@@ -33,7 +33,7 @@ test_bad_usage() {
 	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
 	expect_error 2 "unknown command 'frob'" "$RSTWATCH" frob
 	expect_error 2 "unknown hook 'foo'" "$RSTWATCH" --disable receive,foo
-	expect_error 2 "is not generic or native" "$RSTWATCH" --xdp-mode turbo
+	expect_error 2 "is not auto, generic or native" "$RSTWATCH" --xdp-mode turbo
 	expect_error 2 "is not a list of interface names" "$RSTWATCH" -i ,eth0
 	expect_error 2 "unknown cause" "$RSTWATCH" explain nope
 	"$RSTWATCH" --help | grep -q '^Examples:' || e2e_fail "--help has no examples"
@@ -173,7 +173,7 @@ test_check() {
 	grep -q '^  ok   tp_btf/tcp_send_reset' <<<"$out" || e2e_fail "check: $out"
 	grep -qE '^  ok   the kernel.s reset reason: enum sk_rst_reason, [0-9]+ names from BTF' <<<"$out" ||
 		e2e_fail "check reason line: $out"
-	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
+	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-native" <<<"$out" ||
 		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
 	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
 	# options after the command; a disabled hook shows as degraded

@@ -124,8 +124,8 @@ test_rst_timewait() {
 test_wire_coexists_and_cleans_up() {
 	local second
 	core_setup || return 1
-	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'xdpgeneric' ||
-		e2e_fail "first instance: no generic XDP on $NS_IFNAME: $(ip -n "$SRV_NS" link show "$NS_IFNAME")"
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q ' xdp' ||
+		e2e_fail "first instance: no XDP on $NS_IFNAME: $(ip -n "$SRV_NS" link show "$NS_IFNAME")"
 	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'prog/xdp id' ||
 		true # iproute2 shows 'prog/xdp id N' only in -d; the flag above is enough
 	"$RSTWATCH" --json -v >"$T/second.json" 2>"$T/second.err" &
@@ -139,7 +139,7 @@ test_wire_coexists_and_cleans_up() {
 	ns_wait_line "$T/second.json" '"lport":25300' 5 || e2e_fail "second instance saw nothing"
 	kill -INT "$second"
 	wait_exit "$second" 5
-	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'xdpgeneric' ||
+	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q ' xdp' ||
 		e2e_fail "the second instance took the first one's XDP program away"
 	# kill -9: the links die with the process, nothing stays attached.  Every
 	# program of ours stays loaded while anything (a link) still holds it.

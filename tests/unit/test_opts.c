@@ -588,12 +588,14 @@ TEST(wire_flags)
 
 	CHECK_EQ_INT(PARSE(&o, "-j"), OPTS_RUN);
 	CHECK(o.ifaces == NULL);
-	CHECK(!o.xdp_native);
+	CHECK_EQ_INT(o.xdp_mode, XDP_MODE_AUTO);
 	CHECK_EQ_INT(PARSE(&o, "-i", "eth0,veth1", "--xdp-mode", "native"), OPTS_RUN);
 	CHECK_EQ_STR(o.ifaces, "eth0,veth1");
-	CHECK(o.xdp_native);
+	CHECK_EQ_INT(o.xdp_mode, XDP_MODE_NATIVE);
 	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "generic"), OPTS_RUN);
-	CHECK(!o.xdp_native);
+	CHECK_EQ_INT(o.xdp_mode, XDP_MODE_GENERIC);
+	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "auto"), OPTS_RUN);
+	CHECK_EQ_INT(o.xdp_mode, XDP_MODE_AUTO);
 	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "offload"), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-i", ""), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-i", ",eth0"), OPTS_USAGE);
