@@ -83,6 +83,9 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 	else
 		snprintf(owner, sizeof(owner), "no owner");
 	owner_last_listener_text(e, history, sizeof(history));
+	if (e->state == 10 /* LISTEN */)
+		snprintf(history, sizeof(history), "accept queue %u of %u", e->ack_backlog,
+			 e->max_ack_backlog);
 	snprintf(detail, sizeof(detail), "%s, %s, %s: %s%s%s%s", owner, state, r->context,
 		 ci->explain, reason, history[0] ? "; " : "", history);
 	print_wrapped(f, detail, 9, 80);
