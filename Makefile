@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) $(USER_WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT) \
 	  -DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"'
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
-LDLIBS += $(LIBBPF_LIBS) -lelf -lz
+LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	      -Wno-unused-function -I$(OUTPUT) -Iinclude -Ibpf
@@ -34,7 +34,8 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
 	     user/format.c user/syscalls.c user/filter.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c \
-	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c
+	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
+	    user/attribute.c user/metrics.c user/serve.c user/notify.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 
@@ -119,3 +120,40 @@ install: $(OUTPUT)/rstwatch
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# --- BPF program tests and fuzzing ---
+# test-bpf: the wire programs run by the kernel on crafted frames
+# (BPF_PROG_TEST_RUN); root only, exits 77 otherwise.
+# fuzz: parse_tcp_packet() under libFuzzer with ASan and UBSan, bounded by
+# FUZZ_TIME seconds and FUZZ_RUNS inputs; the corpus grows in $(OUTPUT)/fuzz.
+FUZZ_TIME ?= 20
+FUZZ_RUNS ?= 2000000
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
+	      -Iinclude
+
+.PHONY: test-bpf fuzz
+
+# the BPF programs include parse.h too (bpf/wire.bpf.h): rebuild them when it changes
+$(BPF_OBJS): include/parse.h
+
+$(OUTPUT)/tests/test_wire_progs: tests/bpf/test_wire_progs.c tests/unit/unit.h include/rstwatch.h \
+				 $(SKELS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LDFLAGS) $(LIBBPF_LIBS) -lelf -lz -o $@
+
+$(OUTPUT)/fuzz_parse: tests/fuzz/fuzz_parse.c include/parse.h | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< -o $@
+
+test-bpf: $(OUTPUT)/tests/test_wire_progs
+	$(Q)$(OUTPUT)/tests/test_wire_progs
+
+fuzz: $(OUTPUT)/fuzz_parse
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus
+	$(Q)FUZZ_PARSE_SEED_DIR=$(OUTPUT)/fuzz/corpus $(OUTPUT)/fuzz_parse
+	$(Q)if $(OUTPUT)/fuzz_parse -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) -timeout=5 \
+		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/corpus >$(OUTPUT)/fuzz/log 2>&1; then \
+		tail -n 1 $(OUTPUT)/fuzz/log; echo "fuzz: 1 passed, 0 failed"; \
+	else \
+		tail -n 40 $(OUTPUT)/fuzz/log; echo "fuzz: 0 passed, 1 failed"; exit 1; \
+	fi

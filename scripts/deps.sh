@@ -4,7 +4,7 @@
 #   scripts/deps.sh test    that, plus what the test suite uses
 set -euo pipefail
 
-build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev
 	linux-libc-dev)
 test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables
 	python3 python3-scapy util-linux iptables)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attribute.h"
 #include "cause.h"
 #include "check.h"
 #include "counters.h"
@@ -18,12 +19,14 @@
 #include "log.h"
 #include "opts.h"
 #include "report.h"
+#include "notify.h"
+#include "serve.h"
 #include "syscalls.h"
 #include "wire.h"
 
 #define MAX_KEYS 16384
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, reload;
 
 struct watch {
 	struct opts *o;
@@ -32,12 +35,16 @@ struct watch {
 	uint64_t shown;
 	uint64_t decode_errors;
 	uint64_t lost_reported;
+	FILE *out; /* events: stdout, or serve's --log file, or NULL */
+	struct serve *serve; /* serve mode */
 };
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		exiting = 1;
 }
 
 static uint64_t clock_ns(clockid_t id)
@@ -46,16 +53,6 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void cause_input_of(const struct loader *l, uint32_t key, uint32_t reason,
-			   struct cause_input *in)
-{
-	uint32_t sysnr = rstw_key_syscall(key);
-
-	in->key = key;
-	in->reason = reasons_name(&l->reasons, reason);
-	in->syscall = sysnr == RSTW_SYSCALL_NONE ? NULL : syscall_name(sysnr);
 }
 
 /* The kfree_skb reason behind each class of refused RST. */
@@ -84,13 +81,14 @@ static int handle_event(void *ctx, void *data, size_t len)
 		return 0;
 	st = decode_event(data, len, &e);
 	if (st != DECODE_OK) {
+		if (w->serve)
+			w->serve->malformed++;
 		if (w->decode_errors++ == 0)
 			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
 				 len);
 		return 0;
 	}
-	cause_input_of(w->l, e.key, rstw_key_reason(e.key), &in);
-	r.cause = cause_attribute(&in);
+	r.cause = attribute_key(&w->l->reasons, e.key, &in);
 	r.reason = in.reason;
 	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
 		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
@@ -103,11 +101,13 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
 		return 0;
 	r.realtime_ns = e.ts_boot_ns + w->boot_to_real_ns;
-	if (w->o->json)
-		out_json_event(stdout, &r);
+	if (!w->out)
+		return 0; /* serve without --log: counting is the kernel's */
+	if (w->o->json || w->serve)
+		out_json_event(w->out, &r);
 	else
-		out_text_event(stdout, &r, w->o->wide);
-	fflush(stdout);
+		out_text_event(w->out, &r, w->o->wide);
+	fflush(w->out);
 	w->shown++;
 	if (w->o->count && w->shown >= w->o->count) {
 		exiting = 1;
@@ -139,13 +139,9 @@ static void print_summary(struct watch *w)
 		log_warn("cannot read counters: %s", strerror(-n));
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		struct cause_input in;
-
-		cause_input_of(w->l, keys[i].key, rstw_key_reason(keys[i].key), &in);
-		by_cause[rstw_key_dir(keys[i].key)][cause_attribute(&in)] += keys[i].count;
+	tally_by_cause(&w->l->reasons, keys, n, by_cause);
+	for (int i = 0; i < n; i++)
 		total += keys[i].count;
-	}
 	fprintf(f, "\nResets by cause (all namespaces, exact kernel counts): %llu\n",
 		(unsigned long long)total);
 	for (int d = 0; d < 2; d++)
@@ -180,18 +176,40 @@ static int cmd_explain(const struct opts *o)
 	return 0;
 }
 
+/* serve --log FILE: append, line-buffered; reopened on SIGHUP for logrotate */
+static FILE *open_log(const char *path)
+{
+	FILE *f = fopen(path, "ae");
+
+	if (!f)
+		log_err("--log %s: %s", path, strerror(errno));
+	return f;
+}
+
 static int cmd_watch(struct opts *o)
 {
 	struct loader l;
-	struct watch w = { .o = o, .l = &l };
+	struct serve serve;
+	struct watch w = { .o = o, .l = &l, .out = stdout };
 	struct ring_buffer *rb = NULL;
 	struct wire wire = { .self_netns = -1 };
 	uint64_t last_check = 0, last_scan = 0;
+	bool serving = o->cmd == CMD_SERVE;
 	int err = 0, ret = 1;
 
+	memset(&serve, 0, sizeof(serve));
+	serve.stats_fd = -1;
+	if (serving) {
+		w.serve = &serve;
+		w.out = NULL;
+		if (o->log_path && !(w.out = open_log(o->log_path)))
+			return 1;
+	}
 	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose))
 		goto out;
 	if (wire_start(&wire, &l, o))
+		goto out;
+	if (serving && serve_start(&serve, o->listen ? o->listen : SERVE_DEFAULT_LISTEN, &l, &wire))
 		goto out;
 	last_scan = clock_ns(CLOCK_MONOTONIC);
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
@@ -200,14 +218,33 @@ static int cmd_watch(struct opts *o)
 		goto out;
 	}
 	w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	if (!o->json) {
+	if (!o->json && !serving) {
 		out_text_header(stdout, o->wide);
 		fflush(stdout);
 	}
+	if (serving)
+		sd_notify_msg("READY=1\nSTATUS=watching TCP resets");
 	log_info("watching: Ctrl-C to stop");
 	while (!exiting) {
 		uint64_t now;
 
+		if (reload) {
+			reload = 0;
+			if (serving) {
+				sd_notify_msg("RELOADING=1");
+				if (o->log_path) {
+					FILE *f = open_log(o->log_path);
+
+					/* keep the old file if the new one cannot be opened */
+					if (f) {
+						if (w.out)
+							fclose(w.out);
+						w.out = f;
+					}
+				}
+				sd_notify_msg("READY=1");
+			}
+		}
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR) {
 			log_err("ring buffer poll failed: %s", strerror(-err));
@@ -230,13 +267,18 @@ static int cmd_watch(struct opts *o)
 	loader_flush_pending(&l);
 	ring_buffer__consume(rb);
 	report_losses(&w);
-	if (!o->no_summary)
+	if (!o->no_summary && !serving)
 		print_summary(&w);
 	ret = 0;
 out:
+	if (serving)
+		sd_notify_msg("STOPPING=1");
+	serve_stop(&serve);
 	ring_buffer__free(rb);
 	wire_stop(&wire);
 	loader_stop(&l);
+	if (serving && w.out)
+		fclose(w.out);
 	return ret;
 }
 
@@ -264,6 +306,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return cmd_watch(&o);
 }

@@ -68,6 +68,7 @@ void opts_usage(FILE *f)
 	fputs("Usage: rstwatch [OPTIONS]\n"
 	      "       rstwatch explain [CAUSE]\n"
 	      "       rstwatch check [OPTIONS]\n"
+	      "       rstwatch serve [--listen ADDR:PORT] [--log FILE] [OPTIONS]\n"
 	      "\n"
 	      "Show every TCP reset this host sends or receives, in every network namespace,\n"
 	      "with its cause, the process that owns the socket, and what to check.\n"
@@ -89,6 +90,8 @@ void opts_usage(FILE *f)
 	      "                        physical NICs, which some drivers reset), generic, native\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
+	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
+	      "      --log FILE        serve: JSON Lines event log, reopened on SIGHUP\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
 	      "  -V, --version         print the version and exit\n"
 	      "  -h, --help            this help\n"
@@ -100,6 +103,7 @@ void opts_usage(FILE *f)
 	      "  sudo rstwatch --cause abort_on_close,linger_abort\n"
 	      "  rstwatch explain keepalive_timeout    # what a cause means, what to check\n"
 	      "  sudo rstwatch check                   # what this kernel offers; attach, report, exit\n"
+	      "  sudo rstwatch serve --log /var/log/rstwatch.jsonl   # Prometheus /metrics\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 runtime error (privileges, BTF, load), 2 bad usage.\n",
 	      f);
@@ -177,7 +181,9 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		OPT_NO_SUMMARY,
 		OPT_BTF,
 		OPT_DISABLE,
-		OPT_XDP_MODE
+		OPT_XDP_MODE,
+		OPT_LISTEN,
+		OPT_LOG
 	};
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -195,6 +201,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		{ "disable", required_argument, NULL, OPT_DISABLE },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +224,10 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		argv++;
 	} else if (argc > 1 && strcmp(argv[1], "check") == 0) {
 		o->cmd = CMD_CHECK;
+		argc--;
+		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+		o->cmd = CMD_SERVE;
 		argc--;
 		argv++;
 	}
@@ -307,6 +319,22 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 				return OPTS_USAGE;
 			}
 			break;
+		case OPT_LISTEN:
+			if (!*optarg || !strchr(optarg, ':')) {
+				snprintf(err, errlen,
+					 "--listen: '%.64s' is not ADDR:PORT or [V6ADDR]:PORT",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			o->listen = optarg;
+			break;
+		case OPT_LOG:
+			if (!*optarg) {
+				snprintf(err, errlen, "--log: expected a file name");
+				return OPTS_USAGE;
+			}
+			o->log_path = optarg;
+			break;
 		case OPT_DISABLE:
 			if (!parse_list("--disable", "hook", "(receive, owner-io, drops, wire)",
 					optarg, add_disabled_hook, o, err, errlen))
@@ -354,6 +382,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			o->cmd = CMD_EXPLAIN;
 		else if (strcmp(argv[optind], "check") == 0)
 			o->cmd = CMD_CHECK;
+		else if (strcmp(argv[optind], "serve") == 0)
+			o->cmd = CMD_SERVE;
 		else {
 			snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
 			return OPTS_USAGE;

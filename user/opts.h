@@ -13,6 +13,7 @@ enum rstw_cmd {
 	CMD_WATCH = 0, /* stream events (default) */
 	CMD_EXPLAIN,
 	CMD_CHECK, /* what this kernel offers; load and attach everything, then exit */
+	CMD_SERVE, /* long-running: /metrics, optional JSON Lines log */
 };
 
 struct opts {
@@ -33,6 +34,8 @@ struct opts {
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
 	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
 	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
+	const char *listen; /* serve: --listen ADDR:PORT */
+	const char *log_path; /* serve: --log FILE */
 	const char *explain_cause; /* explain: NULL for all */
 };
 

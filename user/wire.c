@@ -237,6 +237,7 @@ void wire_scan(struct wire *w)
 
 	if (!w->enabled)
 		return;
+	pthread_mutex_lock(&w->lock);
 	for (i = 0; i < w->n; i++)
 		w->v[i].seen = false;
 	visit_ns(w, "/proc/self/ns/net", &s, &n, &cap);
@@ -267,12 +268,44 @@ void wire_scan(struct wire *w)
 			detach(&w->v[i]);
 	}
 	w->n = keep;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void wire_lock(struct wire *w)
+{
+	pthread_mutex_lock(&w->lock);
+}
+
+void wire_unlock(struct wire *w)
+{
+	pthread_mutex_unlock(&w->lock);
+}
+
+int wire_links(const struct wire *w)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		n += (w->v[i].xdp_link >= 0) + (w->v[i].tc_link >= 0);
+	return n;
+}
+
+void wire_ifname(const struct wire *w, uint32_t netns, int ifindex, char *buf, size_t len)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->v[i].netns == netns && w->v[i].ifindex == ifindex) {
+			snprintf(buf, len, "%s", w->v[i].ifname);
+			return;
+		}
+	}
+	snprintf(buf, len, "if%d", ifindex);
 }
 
 int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 {
 	memset(w, 0, sizeof(*w));
 	w->self_netns = -1;
+	pthread_mutex_init(&w->lock, NULL);
 	if (o->disabled & DISABLE_WIRE)
 		return 0;
 	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
@@ -317,5 +350,7 @@ void wire_stop(struct wire *w)
 	free(w->v);
 	if (w->self_netns >= 0)
 		close(w->self_netns);
+	pthread_mutex_destroy(&w->lock);
 	memset(w, 0, sizeof(*w));
+	w->self_netns = -1;
 }

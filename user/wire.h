@@ -2,6 +2,7 @@
 #ifndef RSTW_WIRE_H
 #define RSTW_WIRE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,11 +34,19 @@ struct wire {
 	int self_netns;
 	struct wire_attach *v;
 	size_t n, cap;
+	pthread_mutex_t lock; /* v and n, against the metrics thread */
 };
 
 int wire_start(struct wire *w, struct loader *l, const struct opts *o);
 /* Attach to interfaces and namespaces that appeared; forget those gone. */
 void wire_scan(struct wire *w);
 void wire_stop(struct wire *w);
+
+/* For readers in other threads (metrics): hold the lock around these. */
+void wire_lock(struct wire *w);
+void wire_unlock(struct wire *w);
+int wire_links(const struct wire *w);
+/* The interface's name, or "if<index>" if it is not one we attached to. */
+void wire_ifname(const struct wire *w, uint32_t netns, int ifindex, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A fact key, with this kernel's names for its numbers, attributed to a cause. */
+#ifndef RSTW_ATTRIBUTE_H
+#define RSTW_ATTRIBUTE_H
+
+#include <stdint.h>
+
+#include "cause.h"
+#include "counters.h"
+#include "reasons.h"
+
+/* Fills *in (names from BTF and the syscall table) and returns the cause. */
+enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct cause_input *in);
+
+/* Exact totals by direction and cause from the kernel's per-key counts. */
+void tally_by_cause(const struct reasons *r, const struct key_count *keys, int n,
+		    uint64_t by_cause[2][CAUSE__COUNT]);
+
+#endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Prometheus exposition.  Every cause of a direction is exported, zero or not,
+ * so rate() works from the first scrape; labels stay low-cardinality (cause,
+ * interface): no addresses, ports or pids.
+ */
+#include "metrics.h"
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values here are ids and interface names: escape what the format requires. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
+static void by_cause(FILE *f, const struct metrics_snapshot *s, const char *name, int dir,
+		     enum cause_dir want, const char *help)
+{
+	family(f, name, "counter", help);
+	for (int c = 0; c < CAUSE__COUNT; c++) {
+		const struct cause_info *ci = cause_info(c);
+
+		if (c == CAUSE_LISTEN_DROP || !(ci->dir & want))
+			continue;
+		fprintf(f, "%s{cause=\"", name);
+		label_value(f, ci->id);
+		fprintf(f, "\"} %llu\n", (unsigned long long)s->by_cause[dir][c]);
+	}
+}
+
+void metrics_render(FILE *f, const struct metrics_snapshot *s)
+{
+	by_cause(f, s, "rstwatch_resets_sent_total", 0, CDIR_SENT,
+		 "TCP resets this host sent, by cause (exact, from in-kernel counters).");
+	by_cause(f, s, "rstwatch_resets_received_total", 1, CDIR_RECEIVED,
+		 "TCP resets that reached this host, by cause: accepted or refused by the kernel.");
+	family(f, "rstwatch_listen_drops_total", "counter",
+	       "Segments dropped because an accept queue was full (tcp_abort_on_overflow=0).");
+	fprintf(f, "rstwatch_listen_drops_total %llu\n",
+		(unsigned long long)(s->by_cause[0][CAUSE_LISTEN_DROP] +
+				     s->by_cause[1][CAUSE_LISTEN_DROP]));
+
+	family(f, "rstwatch_wire_resets_total", "counter",
+	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs.");
+	for (int i = 0; i < s->nwire; i++) {
+		fprintf(f, "rstwatch_wire_resets_total{netns=\"%u\",interface=\"",
+			s->wire[i].netns);
+		label_value(f, s->wire[i].ifname);
+		fprintf(f, "\",direction=\"%s\"} %llu\n", s->wire[i].dir ? "received" : "sent",
+			(unsigned long long)s->wire[i].count);
+	}
+
+	family(f, "rstwatch_events_total", "counter",
+	       "Events sampled to user space through the ring buffer.");
+	fprintf(f, "rstwatch_events_total %llu\n", (unsigned long long)s->events);
+	family(f, "rstwatch_events_lost_total", "counter",
+	       "Events lost because the ring buffer was full (counts stay exact).");
+	fprintf(f, "rstwatch_events_lost_total %llu\n", (unsigned long long)s->events_lost);
+	family(f, "rstwatch_events_malformed_total", "counter",
+	       "Ring buffer records rejected by validation.");
+	fprintf(f, "rstwatch_events_malformed_total %llu\n", (unsigned long long)s->malformed);
+	family(f, "rstwatch_counts_lost_total", "counter",
+	       "Counts lost because an in-kernel counter map was full (should stay 0).");
+	fprintf(f, "rstwatch_counts_lost_total %llu\n", (unsigned long long)s->counts_lost);
+	family(f, "rstwatch_owners_lost_total", "counter",
+	       "Socket owners not recorded because the owner map update failed.");
+	fprintf(f, "rstwatch_owners_lost_total %llu\n", (unsigned long long)s->owners_lost);
+	family(f, "rstwatch_receive_not_rst_total", "counter",
+	       "tcp_receive_reset firings discarded: the kernel aborting on data, no RST arrived.");
+	fprintf(f, "rstwatch_receive_not_rst_total %llu\n", (unsigned long long)s->not_received);
+
+	family(f, "rstwatch_bpf_program_run_seconds_total", "counter",
+	       "Time spent in each BPF program (kernel bpf_stats).");
+	for (int i = 0; i < s->nprogs; i++)
+		fprintf(f, "rstwatch_bpf_program_run_seconds_total{program=\"%s\"} %.9f\n",
+			s->progs[i].name, (double)s->progs[i].run_ns / 1e9);
+	family(f, "rstwatch_bpf_program_runs_total", "counter",
+	       "Runs of each BPF program (kernel bpf_stats).");
+	for (int i = 0; i < s->nprogs; i++)
+		fprintf(f, "rstwatch_bpf_program_runs_total{program=\"%s\"} %llu\n",
+			s->progs[i].name, (unsigned long long)s->progs[i].run_cnt);
+	family(f, "rstwatch_bpf_programs_attached", "gauge",
+	       "BPF attachments in place (tracepoints, and XDP/TC links on interfaces).");
+	fprintf(f, "rstwatch_bpf_programs_attached %d\n", s->attached);
+
+	family(f, "rstwatch_build_info", "gauge", "rstwatch's version; the value is always 1.");
+	fprintf(f, "rstwatch_build_info{version=\"");
+	label_value(f, s->version);
+	fprintf(f, "\",revision=\"");
+	label_value(f, s->revision);
+	fprintf(f, "\"} 1\n");
+}

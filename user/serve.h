@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef RSTW_SERVE_H
+#define RSTW_SERVE_H
+
+#include <stdint.h>
+
+struct loader;
+struct wire;
+struct MHD_Daemon;
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9864"
+
+struct serve {
+	struct MHD_Daemon *http;
+	struct loader *l;
+	struct wire *w;
+	int stats_fd; /* kernel bpf_stats stay on while open */
+	volatile uint64_t malformed; /* updated by the event loop */
+};
+
+/*
+ * HTTP for /metrics and a landing page, in libmicrohttpd's own thread: a
+ * slow or hostile client never stalls event processing.
+ */
+int serve_start(struct serve *s, const char *listen, struct loader *l, struct wire *w);
+void serve_stop(struct serve *s);
+/* Parse "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address; 0 on success. */
+int serve_parse_listen(const char *listen, void *sockaddr_storage, unsigned int *len);
+
+#endif
