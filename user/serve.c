@@ -219,6 +219,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		     strlen(not_found), MHD_RESPMEM_PERSISTENT);
 }
 
+/* Paths are matched as sent: "/metrics%00x" is not "/metrics". */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
 int serve_start(struct serve *s, const char *listen, struct loader *l, struct wire *w)
 {
 	struct sockaddr_storage sa;
@@ -243,7 +251,8 @@ int serve_start(struct serve *s, const char *listen, struct loader *l, struct wi
 		flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)32768, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+		(size_t)32768, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_UNESCAPE_CALLBACK,
+		no_unescape, NULL, MHD_OPTION_END);
 	if (!s->http) {
 		log_err("cannot listen on %s: %s", listen, strerror(errno ? errno : EADDRINUSE));
 		return -1;

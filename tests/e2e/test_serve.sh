@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+#
+# rstwatch serve: /metrics checked by promtool and scraped by a real
+# Prometheus; hostile HTTP; systemd's notification protocol.
+
+# shellcheck source=tests/lib/scenario.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/scenario.sh"
+
+SERVE_PORT=19864
+
+serve_start() { # ARGS...: rstwatch serve in the background on 127.0.0.1:SERVE_PORT
+	"$RSTWATCH" serve -v --listen "127.0.0.1:$SERVE_PORT" "$@" >"$T/serve.out" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	NS_BG_PIDS+=("$SERVE_PID")
+	ns_wait_line "$T/serve.err" 'watching' 10 || { e2e_fail "serve: $(cat "$T/serve.err")"; return 1; }
+}
+
+metric() { # NAME{LABELS}: its value in a fresh scrape
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+test_serve_metrics_exact() {
+	local a0 c0 d_srv=0 n
+	core_setup || return 1
+	rw_stop
+	serve_start || return 1
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m0" || e2e_fail "no /metrics"
+	promtool check metrics <"$T/m0" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
+	a0=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
+	c0=$(metric 'rstwatch_resets_sent_total{cause="closed_port"}')
+	for port in 26000 26001 26002; do
+		run_scenario abort_on_close 4 "$port"
+		d_srv=$((d_srv + D_SRV))
+	done
+	run_scenario closed_port 6 26003
+	d_srv=$((d_srv + D_SRV))
+	expect_eq "TcpOutRsts in the server namespace" "$d_srv" 4
+	expect_eq "abort_on_close counter delta" \
+		"$(($(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}') - a0))" 3
+	expect_eq "closed_port counter delta" \
+		"$(($(metric 'rstwatch_resets_sent_total{cause="closed_port"}') - c0))" 1
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m1"
+	promtool check metrics <"$T/m1" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
+	n=$(grep -c '^rstwatch_wire_resets_total{netns="'"$SRV_INO"'",interface="veth0",direction="sent"}' "$T/m1")
+	expect_eq "per-interface wire counter for the server's veth" "$n" 1
+	grep -q '^rstwatch_build_info{version="[0-9.]*",revision="[^"]*"} 1$' "$T/m1" ||
+		e2e_fail "build_info: $(grep build_info "$T/m1")"
+	grep -qE '^rstwatch_bpf_program_runs_total\{program="send_reset"\} [1-9]' "$T/m1" ||
+		e2e_fail "bpf_stats: $(grep program_runs "$T/m1")"
+	curl -sI "http://127.0.0.1:$SERVE_PORT/metrics" | grep -qi '^content-type: text/plain; version=0.0.4' ||
+		e2e_fail "content type"
+}
+
+# A real Prometheus scrapes rstwatch; the counts it stores equal the resets made.
+test_serve_prometheus_scrape() {
+	local prom q v i
+	core_setup || return 1
+	rw_stop
+	serve_start || return 1
+	mkdir -p "$T/prom"
+	cat >"$T/prom/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: rstwatch
+    static_configs:
+      - targets: ['127.0.0.1:$SERVE_PORT']
+YML
+	prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
+		--web.listen-address=127.0.0.1:19090 >"$T/prom/log" 2>&1 &
+	prom=$!
+	NS_BG_PIDS+=("$prom")
+	for ((i = 0; i < 100; i++)); do
+		curl -sf "http://127.0.0.1:19090/-/ready" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run_scenario linger_abort 4 26100
+	run_scenario linger_abort 6 26101
+	q='rstwatch_resets_sent_total{cause="linger_abort"}'
+	# wait (bounded) for a scrape that has both
+	for ((i = 0; i < 60; i++)); do
+		v=$(curl -sf "http://127.0.0.1:19090/api/v1/query" --data-urlencode "query=$q" |
+			jq -r '.data.result[0].value[1] // empty')
+		[[ $v == "$(metric "$q")" && -n $v && $v -ge 2 ]] && break
+		sleep 0.25
+	done
+	expect_eq "Prometheus has what rstwatch counted" "$v" "$(metric "$q")"
+	[[ -n $v && $v -ge 2 ]] || e2e_fail "Prometheus' linger_abort count: '$v' (log: $(tail -3 "$T/prom/log"))"
+	v=$(curl -sf "http://127.0.0.1:19090/api/v1/query" --data-urlencode 'query=up{job="rstwatch"}' |
+		jq -r '.data.result[0].value[1] // empty')
+	expect_eq "scrape target up" "$v" 1
+	ns_stop "$prom" >/dev/null
+}
+
+# Oversized headers, idle connections, bad methods and paths: errors for them,
+# answers for everyone else, and counting goes on.
+test_serve_hostile_http() {
+	local code i big pids=()
+	core_setup || return 1
+	rw_stop
+	serve_start || return 1
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SERVE_PORT/metrics")
+	expect_eq "POST" "$code" 405
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$SERVE_PORT/")
+	expect_eq "DELETE" "$code" 405
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/../../etc/passwd")
+	expect_eq "path traversal" "$code" 404
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/metrics%00x")
+	expect_eq "NUL in the path" "$code" 404
+	big=$(head -c 100000 /dev/zero | tr '\0' a)
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$SERVE_PORT/metrics")
+	[[ $code == 431 || $code == 413 || $code == 000 ]] || e2e_fail "100 kB header: HTTP $code"
+	# 30 idle connections that never send a byte
+	for ((i = 0; i < 30; i++)); do
+		bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; sleep 6' _ "$SERVE_PORT" 2>/dev/null &
+		pids+=($!)
+	done
+	sleep 0.3
+	code=$(curl -s -m 3 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
+		"http://127.0.0.1:$SERVE_PORT/metrics")
+	expect_eq "/metrics while 30 connections idle" "$code" 200
+	run_scenario closed_port 4 26200
+	expect_eq "counting meanwhile (TcpOutRsts)" "$D_SRV" 1
+	v=$(curl -s -m 3 --interface 127.0.0.2 "http://127.0.0.1:$SERVE_PORT/metrics" |
+		awk '$1 == "rstwatch_resets_sent_total{cause=\"closed_port\"}" { print $2 }')
+	[[ -n $v && $v -ge 1 ]] || e2e_fail "closed_port counter during the idle flood: '$v'"
+	for i in "${pids[@]}"; do kill "$i" 2>/dev/null; done
+	wait "${pids[@]}" 2>/dev/null
+	kill -0 "$SERVE_PID" || e2e_fail "rstwatch serve died"
+}
+
+# READY=1 after every program is attached; RELOADING=1 then READY=1 on SIGHUP;
+# the log is reopened (logrotate moved it away).
+test_serve_sd_notify() {
+	local sock=$T/notify.sock
+	core_setup || return 1
+	rw_stop
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(15)
+print("bound", flush=True)
+for _ in range(4):
+    try:
+        print(s.recv(4096).decode().replace("\n", " "), flush=True)
+    except socket.timeout:
+        break' "$sock" >"$T/notify.log" 2>&1 &
+	NS_BG_PIDS+=($!)
+	ns_wait_line "$T/notify.log" bound 5 || return 1
+	NOTIFY_SOCKET=$sock serve_start --log "$T/events.jsonl" || return 1
+	ns_wait_line "$T/notify.log" 'READY=1' 5 || e2e_fail "no READY=1: $(cat "$T/notify.log")"
+	grep -q 'wire: ' "$T/serve.err" || e2e_fail "READY before the wire programs attached"
+	run_scenario closed_port 4 26300
+	ns_wait_line "$T/events.jsonl" '"lport":26300' 5 || e2e_fail "no event in --log"
+	mv "$T/events.jsonl" "$T/events.jsonl.1"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/notify.log" 'RELOADING=1' 5 || e2e_fail "no RELOADING=1: $(cat "$T/notify.log")"
+	sleep 0.3
+	expect_eq "notifications" "$(grep -c . "$T/notify.log")" 4
+	run_scenario closed_port 4 26301
+	ns_wait_line "$T/events.jsonl" '"lport":26301' 5 || e2e_fail "log not reopened after SIGHUP"
+	grep -q '"lport":26301' "$T/events.jsonl.1" && e2e_fail "event written to the rotated log"
+	return 0
+}
