@@ -132,8 +132,9 @@ test_serve_hostile_http() {
 # READY=1 after every program is attached; RELOADING=1 then READY=1 on SIGHUP;
 # the log is reopened (logrotate moved it away).
 test_serve_sd_notify() {
-	local sock=$T/notify.sock
+	local sock
 	core_setup || return 1
+	sock=$T/notify.sock
 	rw_stop
 	/usr/bin/python3 -c '
 import socket, sys, time
@@ -147,7 +148,7 @@ for _ in range(4):
     except socket.timeout:
         break' "$sock" >"$T/notify.log" 2>&1 &
 	NS_BG_PIDS+=($!)
-	ns_wait_line "$T/notify.log" bound 5 || return 1
+	ns_wait_line "$T/notify.log" bound 10 || { e2e_fail "notify listener: $(cat "$T/notify.log")"; return 1; }
 	NOTIFY_SOCKET=$sock serve_start --log "$T/events.jsonl" || return 1
 	ns_wait_line "$T/notify.log" 'READY=1' 5 || e2e_fail "no READY=1: $(cat "$T/notify.log")"
 	grep -q 'wire: ' "$T/serve.err" || e2e_fail "READY before the wire programs attached"
