@@ -114,8 +114,20 @@ lint:
 run: all
 	$(Q)$(OUTPUT)/rstwatch $(ARGS)
 
-install: $(OUTPUT)/rstwatch
-	install -D -m 0755 $(OUTPUT)/rstwatch $(DESTDIR)$(PREFIX)/sbin/rstwatch
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+$(OUTPUT)/rstwatch.service: dist/rstwatch.service.in | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+install: $(OUTPUT)/rstwatch $(OUTPUT)/rstwatch.service
+	install -D -m 0755 $(OUTPUT)/rstwatch $(DESTDIR)$(SBINDIR)/rstwatch
+	install -D -m 0644 $(OUTPUT)/rstwatch.service $(DESTDIR)$(UNITDIR)/rstwatch.service
+	install -D -m 0644 dist/rstwatch.8 $(DESTDIR)$(MANDIR)/man8/rstwatch.8
+	install -D -m 0644 dist/rstwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/rstwatch
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

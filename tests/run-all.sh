@@ -33,6 +33,10 @@ echo "== lint"
 tests/lint.sh 2>&1 | tee "$tmp/lint"
 add "$tmp/lint" lint
 
+echo "== install, unit file, man page"
+tests/dist.sh 2>&1 | tee "$tmp/dist"
+add "$tmp/dist" dist
+
 echo "== end-to-end tests"
 tests/run-e2e.sh 2>&1 | tee "$tmp/e2e"
 add "$tmp/e2e" e2e
