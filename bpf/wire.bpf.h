@@ -168,20 +168,18 @@ int xdp_rst_in(struct xdp_md *ctx)
 		t.ipv6.dport = bpf_htons(pt.dport);
 		size = sizeof(t.ipv6);
 	}
-	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
-	if (!sk) {
-		/* netns unknown without a socket: counted under 0 */
-		wire_count(0, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
-		return XDP_PASS;
-	}
-	tw = sk->state == BPF_TCP_TIME_WAIT ? bpf_skc_to_tcp_timewait_sock(sk) : NULL;
 	netns = 0;
-	if (!tw) {
-		struct sock *full = (struct sock *)bpf_skc_to_tcp_sock(sk);
+	if (bpf_cast_to_kern_ctx) {
+		struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
 
-		if (full)
-			netns = BPF_CORE_READ(full, __sk_common.skc_net.net, ns.inum);
-	} else {
+		netns = BPF_CORE_READ(xb, rxq, dev, nd_net.net, ns.inum);
+	}
+	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
+	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return XDP_PASS;
+	tw = sk->state == BPF_TCP_TIME_WAIT ? bpf_skc_to_tcp_timewait_sock(sk) : NULL;
+	if (tw) {
 		netns = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ns.inum);
 		/* RFC 1337: with tcp_rfc1337=0 the RST kills the TIME_WAIT socket */
 		cls = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ipv4.sysctl_tcp_rfc1337) ?
@@ -197,7 +195,6 @@ int xdp_rst_in(struct xdp_md *ctx)
 		}
 	}
 	bpf_sk_release(sk);
-	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
 	return XDP_PASS;
 }
 
