@@ -32,7 +32,7 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Pure code that unit tests link without BPF or root.
 CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
-	     user/format.c user/syscalls.c user/filter.c
+	     user/format.c user/syscalls.c user/filter.c user/config.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c \
 	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
 	    user/attribute.c user/metrics.c user/serve.c user/notify.c
@@ -118,6 +118,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
 
 $(OUTPUT)/rstwatch.service: dist/rstwatch.service.in | $(OUTPUT)
 	$(call msg,GEN,$@)
@@ -128,6 +129,9 @@ install: $(OUTPUT)/rstwatch $(OUTPUT)/rstwatch.service
 	install -D -m 0644 $(OUTPUT)/rstwatch.service $(DESTDIR)$(UNITDIR)/rstwatch.service
 	install -D -m 0644 dist/rstwatch.8 $(DESTDIR)$(MANDIR)/man8/rstwatch.8
 	install -D -m 0644 dist/rstwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/rstwatch
+	@# never overwrite a configuration the operator edited
+	test -e $(DESTDIR)$(SYSCONFDIR)/rstwatch/rstwatch.conf || \
+		install -D -m 0644 dist/rstwatch.conf $(DESTDIR)$(SYSCONFDIR)/rstwatch/rstwatch.conf
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

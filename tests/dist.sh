@@ -15,6 +15,7 @@ if make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
 	[ -f "$tmp/root/usr/lib/systemd/system/rstwatch.service" ] &&
 	[ -f "$tmp/root/usr/share/man/man8/rstwatch.8" ] &&
 	[ -f "$tmp/root/usr/share/bash-completion/completions/rstwatch" ] &&
+	[ -f "$tmp/root/etc/rstwatch/rstwatch.conf" ] &&
 	grep -q '^ExecStart=/usr/sbin/rstwatch serve' "$tmp/root/usr/lib/systemd/system/rstwatch.service"; then
 	ok "make install DESTDIR PREFIX"
 else
@@ -36,6 +37,15 @@ if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.5) }'; then
 	ok "systemd-analyze security: exposure $score <= 2.5"
 else
 	fail "systemd-analyze security: exposure '$score'"
+fi
+
+# the sample configuration: every example key, uncommented, is a valid option
+sed -E 's/^#([a-z][a-z0-9-]* = )/\1/' dist/rstwatch.conf >"$tmp/all.conf"
+if [ "$(grep -cE '^[a-z]' "$tmp/all.conf")" -ge 10 ] &&
+	out=$(.output/rstwatch --config "$tmp/all.conf" explain closed_port 2>&1 >/dev/null) && [ -z "$out" ]; then
+	ok "sample rstwatch.conf: every example key parses"
+else
+	fail "sample rstwatch.conf: $out"
 fi
 
 # --help and the man page name the same long options and commands

@@ -12,6 +12,7 @@
 #include "attribute.h"
 #include "cause.h"
 #include "check.h"
+#include "config.h"
 #include "counters.h"
 #include "decode.h"
 #include "filter.h"
@@ -27,6 +28,9 @@
 #define MAX_KEYS 16384
 
 static volatile sig_atomic_t exiting, reload;
+/* the command line, kept to read the configuration again on SIGHUP */
+static int g_argc;
+static char **g_argv;
 
 struct watch {
 	struct opts *o;
@@ -176,6 +180,48 @@ static int cmd_explain(const struct opts *o)
 	return 0;
 }
 
+/* Options with the configuration file folded in (--config, or serve's default). */
+static enum opts_result parse_all(struct opts *o, char *err, size_t errlen)
+{
+	enum opts_result r = opts_parse(g_argc, g_argv, o, err, errlen);
+	const char *path = o->config_path;
+
+	if (r != OPTS_RUN)
+		return r;
+	if (!path && o->cmd == CMD_SERVE && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	if (!path)
+		return r;
+	return config_parse(g_argc, g_argv, path, o, err, errlen);
+}
+
+/* SIGHUP: what can change while running does; the rest is named. */
+static void reload_config(struct opts *o)
+{
+	char err[256];
+	struct opts n;
+
+	if (parse_all(&n, err, sizeof(err)) != OPTS_RUN) {
+		log_err("reload: %s: keeping the previous configuration", err);
+		return;
+	}
+	if ((n.listen && (!o->listen || strcmp(n.listen, o->listen))) || (!n.listen && o->listen) ||
+	    n.disabled != o->disabled || n.xdp_mode != o->xdp_mode ||
+	    n.ringbuf_bytes != o->ringbuf_bytes ||
+	    (n.ifaces ? !o->ifaces || strcmp(n.ifaces, o->ifaces) : o->ifaces != NULL))
+		log_warn("reload: listen, interface, xdp-mode, disable and ringbuf-size apply "
+			 "after a restart");
+	o->pid = n.pid;
+	o->port = n.port;
+	o->netns = n.netns;
+	o->family = n.family;
+	o->cause_set = n.cause_set;
+	memcpy(o->causes, n.causes, sizeof(o->causes));
+	o->log_path = n.log_path;
+	o->verbose = log_verbose = n.verbose;
+	log_info("reload: configuration read again");
+}
+
 /* serve --log FILE: append, line-buffered; reopened on SIGHUP for logrotate */
 static FILE *open_log(const char *path)
 {
@@ -232,6 +278,11 @@ static int cmd_watch(struct opts *o)
 			reload = 0;
 			if (serving) {
 				sd_notify_msg("RELOADING=1");
+				reload_config(o);
+				if (!o->log_path && w.out) {
+					fclose(w.out);
+					w.out = NULL;
+				}
 				if (o->log_path) {
 					FILE *f = open_log(o->log_path);
 
@@ -287,8 +338,11 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[256];
 	struct opts o;
+	int ret;
 
-	switch (opts_parse(argc, argv, &o, err, sizeof(err))) {
+	g_argc = argc;
+	g_argv = argv;
+	switch (parse_all(&o, err, sizeof(err))) {
 	case OPTS_EXIT_OK:
 		return 0;
 	case OPTS_USAGE:
@@ -299,14 +353,17 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_verbose = o.verbose;
-	if (o.cmd == CMD_EXPLAIN)
-		return cmd_explain(&o);
-	if (o.cmd == CMD_CHECK)
-		return cmd_check(&o);
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return cmd_watch(&o);
+	if (o.cmd == CMD_EXPLAIN) {
+		ret = cmd_explain(&o);
+	} else if (o.cmd == CMD_CHECK) {
+		ret = cmd_check(&o);
+	} else {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		ret = cmd_watch(&o);
+	}
+	config_release();
+	return ret;
 }

@@ -92,6 +92,9 @@ void opts_usage(FILE *f)
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
 	      "      --log FILE        serve: JSON Lines event log, reopened on SIGHUP\n"
+	      "      --config FILE     options from FILE, one 'option = value' per line\n"
+	      "                        (serve reads /etc/rstwatch/rstwatch.conf if it exists,\n"
+	      "                        and again on SIGHUP)\n"
 	      "  -v, --verbose         libbpf and loader diagnostics on stderr\n"
 	      "  -V, --version         print the version and exit\n"
 	      "  -h, --help            this help\n"
@@ -107,6 +110,58 @@ void opts_usage(FILE *f)
 	      "\n"
 	      "Exit status: 0 ok, 1 runtime error (privileges, BTF, load), 2 bad usage.\n",
 	      f);
+}
+
+enum {
+	OPT_PORT = 256,
+	OPT_CAUSE,
+	OPT_NETNS,
+	OPT_RINGBUF,
+	OPT_NO_SUMMARY,
+	OPT_BTF,
+	OPT_DISABLE,
+	OPT_XDP_MODE,
+	OPT_LISTEN,
+	OPT_LOG,
+	OPT_CONFIG
+};
+
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "wide", no_argument, NULL, 'w' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "cause", required_argument, NULL, OPT_CAUSE },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "disable", required_argument, NULL, OPT_DISABLE },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+int opts_option_kind(const char *name)
+{
+	for (const struct option *lo = longopts; lo->name; lo++) {
+		if (strcmp(lo->name, name) != 0)
+			continue;
+		/* not settable from a file */
+		if (!strcmp(name, "help") || !strcmp(name, "version") || !strcmp(name, "config"))
+			return -1;
+		return lo->has_arg == required_argument ? 1 : 0;
+	}
+	return -1;
 }
 
 static bool add_cause(const char *item, struct opts *o)
@@ -173,41 +228,6 @@ static bool parse_list(const char *opt, const char *noun, const char *hint, cons
 
 enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum {
-		OPT_PORT = 256,
-		OPT_CAUSE,
-		OPT_NETNS,
-		OPT_RINGBUF,
-		OPT_NO_SUMMARY,
-		OPT_BTF,
-		OPT_DISABLE,
-		OPT_XDP_MODE,
-		OPT_LISTEN,
-		OPT_LOG
-	};
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "wide", no_argument, NULL, 'w' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "cause", required_argument, NULL, OPT_CAUSE },
-		{ "netns", required_argument, NULL, OPT_NETNS },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "disable", required_argument, NULL, OPT_DISABLE },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	uint64_t v;
 	int c;
 
@@ -334,6 +354,13 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 				return OPTS_USAGE;
 			}
 			o->log_path = optarg;
+			break;
+		case OPT_CONFIG:
+			if (!*optarg) {
+				snprintf(err, errlen, "--config: expected a file name");
+				return OPTS_USAGE;
+			}
+			o->config_path = optarg;
 			break;
 		case OPT_DISABLE:
 			if (!parse_list("--disable", "hook", "(receive, owner-io, drops, wire)",

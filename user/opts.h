@@ -36,6 +36,7 @@ struct opts {
 	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
 	const char *listen; /* serve: --listen ADDR:PORT */
 	const char *log_path; /* serve: --log FILE */
+	const char *config_path; /* --config FILE */
 	const char *explain_cause; /* explain: NULL for all */
 };
 
@@ -58,6 +59,8 @@ enum opts_result {
 
 enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen);
 void opts_usage(FILE *f);
+/* A long option by name: 1 takes a value, 0 a flag, -1 unknown (or not for files). */
+int opts_option_kind(const char *name);
 
 /* Strict integer parsing: the whole string, in [min, max]. */
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -164,3 +164,45 @@ for _ in range(4):
 	grep -q '"lport":26301' "$T/events.jsonl.1" && e2e_fail "event written to the rotated log"
 	return 0
 }
+
+# The configuration file: keys are long options, flags override it, SIGHUP reads
+# it again; a bad file is one clear line and the old configuration stays.
+test_serve_config() {
+	local conf v0 v1
+	core_setup || return 1
+	rw_stop
+	conf=$T/rstwatch.conf
+	printf '# rstwatch test\nlisten = 127.0.0.1:%s\nlog = %s\n' "$SERVE_PORT" "$T/a.jsonl" >"$conf"
+	"$RSTWATCH" serve -v --config "$conf" >"$T/serve.out" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	NS_BG_PIDS+=("$SERVE_PID")
+	ns_wait_line "$T/serve.err" watching 10 || { e2e_fail "serve: $(cat "$T/serve.err")"; return 1; }
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >/dev/null || e2e_fail "listen from the file"
+	run_scenario closed_port 4 26400
+	ns_wait_line "$T/a.jsonl" '"lport":26400' 5 || e2e_fail "log from the file"
+	v0=$(metric 'rstwatch_resets_sent_total{cause="closed_port"}')
+	# a broken file: one line, and everything goes on as before
+	printf 'listen = 127.0.0.1:%s\nbogus = 1\n' "$SERVE_PORT" >"$conf"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/serve.err" "reload: $conf:2: unknown option 'bogus': keeping the previous configuration" 5 ||
+		e2e_fail "bad config on reload: $(cat "$T/serve.err")"
+	run_scenario closed_port 4 26401
+	ns_wait_line "$T/a.jsonl" '"lport":26401' 5 || e2e_fail "old log lost after a bad reload"
+	# a good one: the new log path and a filter apply without a restart
+	printf 'listen = 127.0.0.1:%s\nlog = %s\nport = 26403\n' "$SERVE_PORT" "$T/b.jsonl" >"$conf"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/serve.err" 'reload: configuration read again' 5 || e2e_fail "no reload"
+	run_scenario closed_port 4 26402
+	run_scenario closed_port 4 26403
+	ns_wait_line "$T/b.jsonl" '"lport":26403' 5 || e2e_fail "new log not used"
+	grep -q '"lport":26402' "$T/b.jsonl" && e2e_fail "--port filter from the file not applied"
+	# counts are the kernel's: nothing lost across reloads
+	v1=$(metric 'rstwatch_resets_sent_total{cause="closed_port"}')
+	expect_eq "closed_port counted across reloads" "$((v1 - v0))" 3
+	kill -0 "$SERVE_PID" || e2e_fail "serve died"
+	# at start, a bad file is an error with the file and line, exit 2
+	printf 'json = maybe\n' >"$T/bad.conf"
+	expect_eq "bad config exit status" "$("$RSTWATCH" serve --config "$T/bad.conf" >/dev/null 2>"$T/bad.err"; echo $?)" 2
+	grep -q "^rstwatch: $T/bad.conf:1: json takes yes or no, not 'maybe'$" "$T/bad.err" ||
+		e2e_fail "bad config message: $(cat "$T/bad.err")"
+}
