@@ -120,7 +120,7 @@ int tc_rst_out(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct rstw_event *e;
-	struct parsed_tcp pt;
+	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 netns = 0;
 
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
@@ -150,7 +150,7 @@ int xdp_rst_in(struct xdp_md *ctx)
 	struct tcp_timewait_sock *tw;
 	struct bpf_sock *sk;
 	struct rstw_event *e;
-	struct parsed_tcp pt;
+	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 netns, size, cls;
 
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))

@@ -37,6 +37,23 @@ echo "== install, unit file, man page"
 tests/dist.sh 2>&1 | tee "$tmp/dist"
 add "$tmp/dist" dist
 
+echo "== BPF programs on crafted frames (BPF_PROG_TEST_RUN)"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: BPF program tests need root: 1 test NOT RUN"
+	echo "bpf: 0 passed, 0 failed, 1 skipped" >"$tmp/bpf"
+	cat "$tmp/bpf"
+else
+	make -s .output/tests/test_wire_progs >"$tmp/bpf.build" 2>&1 || cat "$tmp/bpf.build"
+	out=$(.output/tests/test_wire_progs 2>&1)
+	printf '%s\n' "$out" | tail -n 20
+	printf 'bpf: %s\n' "$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)" >"$tmp/bpf"
+fi
+add "$tmp/bpf" bpf
+
+echo "== fuzzing the packet parser (libFuzzer, bounded)"
+make -s fuzz 2>&1 | tee "$tmp/fuzz"
+add "$tmp/fuzz" fuzz
+
 echo "== end-to-end tests"
 tests/run-e2e.sh 2>&1 | tee "$tmp/e2e"
 add "$tmp/e2e" e2e
