@@ -76,6 +76,33 @@ static __always_inline void stat_inc(__u32 slot)
 		__sync_fetch_and_add(v, 1);
 }
 
+/* (owner cgroup, fact key) -> count: exact per-service totals */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rstw_service_key);
+	__type(value, __u64);
+} service_counts SEC(".maps");
+
+static __always_inline void count_service(__u64 cgroup_id, __u32 key)
+{
+	struct rstw_service_key k = { .cgroup_id = cgroup_id, .key = key };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&service_counts, &k);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&service_counts, &k, &one, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(&service_counts, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		stat_inc(RSTW_STAT_COUNT_LOST);
+}
+
 /* Exact: the count survives a full ring buffer and a slow reader. */
 static __always_inline void count_key(__u32 key)
 {
@@ -304,6 +331,11 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 	tmpl->key =
 		rstw_key_make(dir, slot, tmpl->state, facts, sysnr) | kind << RSTW_KEY_KIND_SHIFT;
 	count_key(tmpl->key);
+	/* the service: the socket's owner, else the task in its own syscall */
+	if (tmpl->owner_src == RSTW_OWNER_TRACKED || tmpl->owner_src == RSTW_OWNER_LISTENER)
+		count_service(tmpl->owner.cgroup_id, tmpl->key);
+	else
+		count_service((facts & RSTW_F_TASK) ? tmpl->cur.cgroup_id : 0, tmpl->key);
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

@@ -56,6 +56,13 @@ enum rstw_wire_class {
 	RSTW_WIRE_TW_KEPT = 3, /* the same with tcp_rfc1337=1: it is ignored */
 };
 
+/* Key of the per-service counters: the owner's cgroup and the fact key. */
+struct rstw_service_key {
+	__u64 cgroup_id; /* 0: no owner known */
+	__u32 key;
+	__u32 pad;
+};
+
 /* Key of the per-interface wire counters. */
 struct rstw_wire_key {
 	__u32 netns; /* 0 when no socket told the namespace */

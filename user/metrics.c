@@ -52,6 +52,23 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 		(unsigned long long)(s->by_cause[0][CAUSE_LISTEN_DROP] +
 				     s->by_cause[1][CAUSE_LISTEN_DROP]));
 
+	family(f, "rstwatch_service_resets_total", "counter",
+	       "TCP resets by the service (systemd unit, else cgroup) owning the socket: the "
+	       "first 20 services seen get a series, later ones count as other.");
+	for (int i = 0; i < s->nservices; i++) {
+		fprintf(f, "rstwatch_service_resets_total{service=\"");
+		label_value(f, s->services[i].name);
+		fprintf(f, "\",direction=\"sent\"} %llu\n",
+			(unsigned long long)s->services[i].sent);
+		fprintf(f, "rstwatch_service_resets_total{service=\"");
+		label_value(f, s->services[i].name);
+		fprintf(f, "\",direction=\"received\"} %llu\n",
+			(unsigned long long)s->services[i].received);
+	}
+	family(f, "rstwatch_services_folded", "gauge",
+	       "Services whose resets are counted under service=\"other\".");
+	fprintf(f, "rstwatch_services_folded %d\n", s->services_folded);
+
 	family(f, "rstwatch_wire_resets_total", "counter",
 	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs.");
 	for (int i = 0; i < s->nwire; i++) {

@@ -10,6 +10,7 @@
 
 #define METRICS_MAX_PROGS 16
 #define METRICS_MAX_WIRE 256
+#define METRICS_MAX_SERVICES 20 /* series per direction; the rest is "other" */
 
 struct metrics_snapshot {
 	uint64_t by_cause[2][CAUSE__COUNT]; /* [dir][cause], listen drops included */
@@ -28,6 +29,12 @@ struct metrics_snapshot {
 		uint64_t count;
 	} wire[METRICS_MAX_WIRE];
 	const char *version, *revision;
+	int nservices; /* by count, largest first; the last may be "other" */
+	struct {
+		char name[128];
+		uint64_t sent, received;
+	} services[METRICS_MAX_SERVICES + 1];
+	int services_folded; /* services counted under "other" */
 };
 
 /* Write every family, with HELP and TYPE, to f. */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,36 @@ static int cg_visit(const char *fpath, const struct stat *sb, int type, struct F
 	return 0;
 }
 
+/* the cache and nftw's globals are shared with the metrics thread */
+static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void cgroup_path_locked(uint64_t id, char *buf, size_t len);
+
 static void cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	pthread_mutex_lock(&cg_lock);
+	cgroup_path_locked(id, buf, len);
+	pthread_mutex_unlock(&cg_lock);
+}
+
+void owner_service_name(uint64_t cgroup_id, char *buf, size_t len)
+{
+	char path[256], unit[128];
+
+	if (!cgroup_id) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	cgroup_path(cgroup_id, path, sizeof(path));
+	if (!path[0]) {
+		snprintf(buf, len, "cgroup-%llu", (unsigned long long)cgroup_id);
+		return;
+	}
+	owner_unit_from_cgroup(path, unit, sizeof(unit));
+	snprintf(buf, len, "%s", unit[0] ? unit : path);
+}
+
+static void cgroup_path_locked(uint64_t id, char *buf, size_t len)
 {
 	unsigned int slot = (unsigned int)(id % CG_CACHE);
 	const char *root;

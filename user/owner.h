@@ -32,6 +32,11 @@ const char *owner_source_name(enum owner_source s);
  * e.g. "last listener nginx[1234] stopped 180 s before", or "" if nobody known.
  */
 void owner_last_listener_text(const struct rstw_event *e, char *buf, size_t len);
+/*
+ * The service a cgroup stands for: its systemd unit if it has one, else the
+ * cgroup path; "none" for 0 (no owner).  Safe from any thread.
+ */
+void owner_service_name(uint64_t cgroup_id, char *buf, size_t len);
 /* The last *.service or *.scope component of a cgroup path, or "". */
 void owner_unit_from_cgroup(const char *path, char *unit, size_t len);
 

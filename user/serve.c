@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "owner.h"
 #include "resets.skel.h"
 #include "serve.h"
 #include "wire.h"
@@ -132,6 +133,88 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 	free(vals);
 }
 
+/*
+ * Per-service series are admitted first come, first served, up to the cap, and
+ * keep their place: a service never moves between its own series and "other",
+ * so every counter stays monotonic.  Scrapes run on the one HTTP thread.
+ */
+static char admitted[METRICS_MAX_SERVICES][128];
+static int nadmitted;
+
+static int service_slot(const char *name, bool *folded)
+{
+	int i;
+
+	*folded = false;
+	for (i = 0; i < nadmitted; i++)
+		if (strcmp(admitted[i], name) == 0)
+			break;
+	if (i == nadmitted) {
+		if (nadmitted == METRICS_MAX_SERVICES) {
+			*folded = true;
+			i = METRICS_MAX_SERVICES; /* "other" */
+		} else {
+			snprintf(admitted[nadmitted++], sizeof(admitted[0]), "%s", name);
+		}
+	}
+	return i;
+}
+
+static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
+{
+	int fd = bpf_map__fd(s->l->skel->maps.service_counts);
+	int ncpu = libbpf_num_possible_cpus();
+	struct rstw_service_key key, next, *prev = NULL;
+	char folded_names[64][128];
+	int nfolded = 0;
+	uint64_t *vals;
+
+	if (ncpu <= 0 || !(vals = calloc((size_t)ncpu, sizeof(*vals))))
+		return;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct cause_input in;
+		char name[128];
+		uint64_t sum = 0;
+		bool folded;
+		int i;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		if (attribute_key(&s->l->reasons, key.key, &in) == CAUSE_LISTEN_DROP)
+			continue; /* not a reset */
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+		owner_service_name(key.cgroup_id, name, sizeof(name));
+		i = service_slot(name, &folded);
+		if (folded) {
+			int k;
+
+			for (k = 0; k < nfolded; k++)
+				if (strcmp(folded_names[k], name) == 0)
+					break;
+			if (k == nfolded && nfolded < 64)
+				snprintf(folded_names[nfolded++], sizeof(folded_names[0]), "%s",
+					 name);
+		}
+		if (rstw_key_dir(key.key) == RSTW_DIR_SENT)
+			m->services[i].sent += sum;
+		else
+			m->services[i].received += sum;
+	}
+	free(vals);
+	for (int i = 0; i < nadmitted; i++)
+		snprintf(m->services[i].name, sizeof(m->services[i].name), "%s", admitted[i]);
+	m->nservices = nadmitted;
+	if (nadmitted == METRICS_MAX_SERVICES) {
+		snprintf(m->services[METRICS_MAX_SERVICES].name, sizeof(m->services[0].name),
+			 "other");
+		m->nservices++;
+	}
+	m->services_folded = nfolded;
+}
+
 static char *render(struct serve *s, size_t *len)
 {
 	static struct key_count keys[MAX_KEYS];
@@ -156,6 +239,7 @@ static char *render(struct serve *s, size_t *len)
 	m->revision = RSTW_GIT_REV;
 	snapshot_progs(s, m);
 	snapshot_wire(s, m);
+	snapshot_services(s, m);
 	f = open_memstream(&buf, len);
 	if (f) {
 		metrics_render(f, m);

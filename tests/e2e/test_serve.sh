@@ -206,3 +206,34 @@ test_serve_config() {
 	grep -q "^rstwatch: $T/bad.conf:1: json takes yes or no, not 'maybe'$" "$T/bad.err" ||
 		e2e_fail "bad config message: $(cat "$T/bad.err")"
 }
+
+# Resets by service: the server runs in a cgroup named like a systemd unit.
+test_serve_per_service() {
+	local root cg svc v pid
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	svc=rstw-svc-$$.service
+	cg=$root/$svc
+	mkdir "$cg" || return 1
+	CG_DIRS+=("$cg")
+	core_setup || return 1
+	rw_stop
+	serve_start || return 1
+	for port in 26500 26501; do
+		# shellcheck disable=SC2016
+		sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$SRV_NS" \
+			"$RSTGEN" server abort_on_close -a "$NS_SRV_IP4" -p "$port" -n rg-server \
+			-t 4000 >"$T/srv.$port" 2>&1 </dev/null &
+		pid=$!
+		NS_BG_PIDS+=("$pid")
+		ns_wait_line "$T/srv.$port" '"listening"' 5 || return 1
+		ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_close -a "$NS_SRV_IP4" -p "$port" \
+			-n rg-client -t 4000 >/dev/null 2>&1
+		wait_exit "$pid" 5
+	done
+	v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
+	expect_eq "resets sent by $svc" "$v" 2
+	v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"received\"}")
+	expect_eq "resets received by $svc" "$v" 0
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | promtool check metrics >/dev/null 2>&1 ||
+		e2e_fail "promtool"
+}
