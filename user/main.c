@@ -81,6 +81,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	struct report r = { .e = &e };
 	enum decode_status st;
 
+	if (w->serve)
+		w->serve->consumed++;
 	if (w->o->count && w->shown >= w->o->count)
 		return 0;
 	st = decode_event(data, len, &e);
@@ -239,7 +241,7 @@ static int cmd_watch(struct opts *o)
 	struct watch w = { .o = o, .l = &l, .out = stdout };
 	struct ring_buffer *rb = NULL;
 	struct wire wire = { .self_netns = -1 };
-	uint64_t last_check = 0, last_scan = 0;
+	uint64_t last_check = 0, last_scan = 0, last_watchdog = 0, watchdog_ns = 0;
 	bool serving = o->cmd == CMD_SERVE;
 	int err = 0, ret = 1;
 
@@ -268,8 +270,14 @@ static int cmd_watch(struct opts *o)
 		out_text_header(stdout, o->wide);
 		fflush(stdout);
 	}
-	if (serving)
+	if (serving) {
+		const char *wd = getenv("WATCHDOG_USEC"), *wpid = getenv("WATCHDOG_PID");
+
+		/* systemd's watchdog: ping at half the interval, from the event loop */
+		if (wd && (!wpid || atol(wpid) == (long)getpid()))
+			watchdog_ns = strtoull(wd, NULL, 10) * 1000ull / 2;
 		sd_notify_msg("READY=1\nSTATUS=watching TCP resets");
+	}
 	log_info("watching: Ctrl-C to stop");
 	while (!exiting) {
 		uint64_t now;
@@ -303,6 +311,10 @@ static int cmd_watch(struct opts *o)
 		}
 		loader_flush_pending(&l);
 		now = clock_ns(CLOCK_MONOTONIC);
+		if (watchdog_ns && now - last_watchdog >= watchdog_ns) {
+			sd_notify_msg("WATCHDOG=1");
+			last_watchdog = now;
+		}
 		if (now - last_scan > 2000000000ull) {
 			/* new namespaces and interfaces get the wire programs too */
 			wire_scan(&wire);

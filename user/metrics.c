@@ -85,6 +85,9 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	family(f, "rstwatch_events_lost_total", "counter",
 	       "Events lost because the ring buffer was full (counts stay exact).");
 	fprintf(f, "rstwatch_events_lost_total %llu\n", (unsigned long long)s->events_lost);
+	family(f, "rstwatch_ringbuf_pending_events", "gauge",
+	       "Events in the ring buffer, submitted by the kernel and not yet read.");
+	fprintf(f, "rstwatch_ringbuf_pending_events %llu\n", (unsigned long long)s->pending);
 	family(f, "rstwatch_events_malformed_total", "counter",
 	       "Ring buffer records rejected by validation.");
 	fprintf(f, "rstwatch_events_malformed_total %llu\n", (unsigned long long)s->malformed);

@@ -15,6 +15,7 @@
 struct metrics_snapshot {
 	uint64_t by_cause[2][CAUSE__COUNT]; /* [dir][cause], listen drops included */
 	uint64_t events, events_lost, counts_lost, owners_lost, not_received, malformed;
+	uint64_t pending; /* submitted by the kernel, not yet consumed */
 	int nprogs;
 	struct {
 		const char *name;

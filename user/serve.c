@@ -235,6 +235,7 @@ static char *render(struct serve *s, size_t *len)
 	m->owners_lost = counters_stat(stats, RSTW_STAT_OWNER_LOST);
 	m->not_received = counters_stat(stats, RSTW_STAT_NOT_RECEIVED);
 	m->malformed = s->malformed;
+	m->pending = m->events > s->consumed ? m->events - s->consumed : 0;
 	m->version = RSTW_VERSION;
 	m->revision = RSTW_GIT_REV;
 	snapshot_progs(s, m);

@@ -16,6 +16,7 @@ struct serve {
 	struct wire *w;
 	int stats_fd; /* kernel bpf_stats stay on while open */
 	volatile uint64_t malformed; /* updated by the event loop */
+	volatile uint64_t consumed; /* records taken from the ring buffer */
 };
 
 /*

@@ -237,3 +237,32 @@ test_serve_per_service() {
 	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | promtool check metrics >/dev/null 2>&1 ||
 		e2e_fail "promtool"
 }
+
+# WatchdogSec=: WATCHDOG=1 at half the interval systemd gives.
+test_serve_watchdog() {
+	local sock n
+	core_setup || return 1
+	rw_stop
+	sock=$T/wd.sock
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+print("bound", flush=True)
+end = time.time() + 6
+while time.time() < end:
+    try:
+        print(s.recv(4096).decode().replace("\n", " "), flush=True)
+    except socket.timeout:
+        pass' "$sock" >"$T/wd.log" 2>&1 &
+	NS_BG_PIDS+=($!)
+	ns_wait_line "$T/wd.log" bound 10 || return 1
+	NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 serve_start || return 1
+	ns_wait_line "$T/wd.log" 'READY=1' 5 || e2e_fail "no READY=1"
+	sleep 1.5
+	n=$(grep -c '^WATCHDOG=1' "$T/wd.log")
+	((n >= 4 && n <= 10)) || e2e_fail "WATCHDOG=1 pings in 1.5 s at a 400 ms watchdog: $n"
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | grep -q '^rstwatch_ringbuf_pending_events [0-9]' ||
+		e2e_fail "no pending-events gauge"
+}
