@@ -267,6 +267,11 @@ static int cmd_watch(struct opts *o)
 	}
 	w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	if (!o->json && !serving) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+		out_text_set_color(o->color == COLOR_ALWAYS ||
+				   (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+				    !(nc && *nc) && !(term && !strcmp(term, "dumb"))));
 		out_text_header(stdout, o->wide);
 		fflush(stdout);
 	}

@@ -90,6 +90,8 @@ void opts_usage(FILE *f)
 	      "                        physical NICs, which some drivers reset), generic, native\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
+	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
+	      "                        always, never\n"
 	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
 	      "      --log FILE        serve: JSON Lines event log, reopened on SIGHUP\n"
 	      "      --config FILE     options from FILE, one 'option = value' per line\n"
@@ -123,7 +125,8 @@ enum {
 	OPT_XDP_MODE,
 	OPT_LISTEN,
 	OPT_LOG,
-	OPT_CONFIG
+	OPT_CONFIG,
+	OPT_COLOR
 };
 
 static const struct option longopts[] = {
@@ -145,6 +148,7 @@ static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -354,6 +358,19 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 				return OPTS_USAGE;
 			}
 			o->log_path = optarg;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto")) {
+				o->color = COLOR_AUTO;
+			} else if (!strcmp(optarg, "always")) {
+				o->color = COLOR_ALWAYS;
+			} else if (!strcmp(optarg, "never")) {
+				o->color = COLOR_NEVER;
+			} else {
+				snprintf(err, errlen,
+					 "--color: '%.64s' is not auto, always or never", optarg);
+				return OPTS_USAGE;
+			}
 			break;
 		case OPT_CONFIG:
 			if (!*optarg) {

@@ -37,6 +37,7 @@ struct opts {
 	const char *listen; /* serve: --listen ADDR:PORT */
 	const char *log_path; /* serve: --log FILE */
 	const char *config_path; /* --config FILE */
+	int color; /* COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER */
 	const char *explain_cause; /* explain: NULL for all */
 };
 
@@ -50,6 +51,8 @@ enum {
 
 /* --xdp-mode: auto = native on virtual devices (veth...), generic on physical NICs */
 enum { XDP_MODE_AUTO = 0, XDP_MODE_GENERIC, XDP_MODE_NATIVE };
+
+enum { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 
 enum opts_result {
 	OPTS_RUN = 0, /* go on */

@@ -10,6 +10,22 @@
 #include "format.h"
 #include "report.h"
 
+static int color;
+
+void out_text_set_color(int on)
+{
+	color = on;
+}
+
+static const char *cause_color(const struct report *r)
+{
+	if (!color)
+		return "";
+	if (r->cause == CAUSE_LISTEN_DROP)
+		return "\033[33m";
+	return rstw_key_dir(r->e->key) == RSTW_DIR_SENT ? "\033[31m" : "\033[36m";
+}
+
 void out_text_header(FILE *f, int wide)
 {
 	if (wide)
@@ -77,7 +93,8 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 		return;
 	}
 	/* worst-case IPv4 endpoints still fit 80 columns */
-	fprintf(f, "%-8s %-4s %-17s %s > %s\n", t, dir, ci->id, l, rm);
+	fprintf(f, "%-8s %-4s %s%-17s%s %s > %s\n", t, dir, cause_color(r), ci->id,
+		color ? "\033[0m" : "", l, rm);
 	if (r->owner.pid > 0)
 		snprintf(owner, sizeof(owner), "%s[%ld]", comm, r->owner.pid);
 	else

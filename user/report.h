@@ -22,5 +22,7 @@ struct report {
 void out_json_event(FILE *f, const struct report *r);
 void out_text_header(FILE *f, int wide);
 void out_text_event(FILE *f, const struct report *r, int wide);
+/* Colour the cause column: sent red, received cyan, not-a-reset yellow. */
+void out_text_set_color(int on);
 
 #endif

@@ -186,3 +186,27 @@ test_check() {
 	expect_error 1 "missing capability CAP_BPF" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH" check
 }
+
+# Colour only on a terminal, never with NO_COLOR unless asked, always if asked.
+test_color() {
+	local esc=$'\033[3'
+	core_setup || return 1
+	rw_stop
+	"$RSTWATCH" -c 2 --port 22900 >"$T/plain" 2>/dev/null &
+	NS_BG_PIDS+=($!)
+	"$RSTWATCH" -c 2 --port 22900 --color=always >"$T/always" 2>/dev/null &
+	NS_BG_PIDS+=($!)
+	NO_COLOR=1 script -qfec "$RSTWATCH -c 2 --port 22900" /dev/null >"$T/tty-nocolor" 2>&1 &
+	NS_BG_PIDS+=($!)
+	TERM=xterm script -qfec "$RSTWATCH -c 2 --port 22900" /dev/null >"$T/tty" 2>&1 &
+	NS_BG_PIDS+=($!)
+	sleep 2
+	run_scenario abort_on_close 4 22900
+	sleep 1
+	grep -qF "$esc" "$T/always" || e2e_fail "--color=always: no colour"
+	grep -qF "$esc" "$T/tty" || e2e_fail "terminal: no colour: $(head -3 "$T/tty")"
+	grep -q $'\033\[' "$T/plain" && e2e_fail "a pipe got colour"
+	grep -q $'\033\[' "$T/tty-nocolor" && e2e_fail "NO_COLOR ignored"
+	grep -q 'abort_on_close' "$T/plain" || e2e_fail "the pipe got nothing"
+	return 0
+}
