@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) $(USER_WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT) \
 	  -DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"'
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
-LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lpthread
+LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lncursesw -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	      -Wno-unused-function -I$(OUTPUT) -Iinclude -Ibpf
@@ -35,7 +35,7 @@ CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/op
 	     user/format.c user/syscalls.c user/filter.c user/config.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c \
 	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
-	    user/attribute.c user/metrics.c user/serve.c user/notify.c
+	    user/attribute.c user/metrics.c user/serve.c user/notify.c user/top.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev
+	libncurses-dev
 	linux-libc-dev)
 test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables curl prometheus
 	python3 python3-scapy util-linux iptables systemd man-db)

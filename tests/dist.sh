@@ -57,13 +57,13 @@ else
 	fail "--help vs man page: $(diff <(echo "$help_opts") <(echo "$man_opts") | grep '^[<>]' | tr '\n' ' ')"
 fi
 missing=
-for cmd in explain check serve; do
+for cmd in explain check serve top; do
 	if ! .output/rstwatch --help | grep -q "rstwatch $cmd" || ! grep -q "^.B rstwatch $cmd" dist/rstwatch.8; then
 		missing="$missing $cmd"
 	fi
 done
 if [ -z "$missing" ]; then
-	ok "commands in both: explain check serve"
+	ok "commands in both: explain check serve top"
 else
 	fail "commands missing from --help or the man page:$missing"
 fi

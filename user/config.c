@@ -137,7 +137,7 @@ enum opts_result config_parse(int argc, char **argv, const char *path, struct op
 		goto oom;
 	/* the command stays first, so that its options may follow it */
 	if (argc > 1 && (!strcmp(argv[1], "serve") || !strcmp(argv[1], "check") ||
-			 !strcmp(argv[1], "explain"))) {
+			 !strcmp(argv[1], "explain") || !strcmp(argv[1], "top"))) {
 		if (push(&args, &n, strdup(argv[1])))
 			goto oom;
 		first = 2;

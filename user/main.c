@@ -23,6 +23,7 @@
 #include "notify.h"
 #include "serve.h"
 #include "syscalls.h"
+#include "top.h"
 #include "wire.h"
 
 #define MAX_KEYS 16384
@@ -41,6 +42,7 @@ struct watch {
 	uint64_t lost_reported;
 	FILE *out; /* events: stdout, or serve's --log file, or NULL */
 	struct serve *serve; /* serve mode */
+	void *top; /* top mode: the events go there */
 };
 
 static void on_signal(int sig)
@@ -107,6 +109,10 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
 		return 0;
 	r.realtime_ns = e.ts_boot_ns + w->boot_to_real_ns;
+	if (w->top) {
+		top_event(w->top, &r);
+		return 0;
+	}
 	if (!w->out)
 		return 0; /* serve without --log: counting is the kernel's */
 	if (w->o->json || w->serve)
@@ -242,7 +248,7 @@ static int cmd_watch(struct opts *o)
 	struct ring_buffer *rb = NULL;
 	struct wire wire = { .self_netns = -1 };
 	uint64_t last_check = 0, last_scan = 0, last_watchdog = 0, watchdog_ns = 0;
-	bool serving = o->cmd == CMD_SERVE;
+	bool serving = o->cmd == CMD_SERVE, topping = o->cmd == CMD_TOP;
 	int err = 0, ret = 1;
 
 	memset(&serve, 0, sizeof(serve));
@@ -266,7 +272,13 @@ static int cmd_watch(struct opts *o)
 		goto out;
 	}
 	w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	if (!o->json && !serving) {
+	if (topping) {
+		w.top = top_start(o);
+		if (!w.top) {
+			log_err("out of memory");
+			goto out;
+		}
+	} else if (!o->json && !serving) {
 		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 
 		out_text_set_color(o->color == COLOR_ALWAYS ||
@@ -315,6 +327,8 @@ static int cmd_watch(struct opts *o)
 			goto out;
 		}
 		loader_flush_pending(&l);
+		if (w.top && !top_tick(w.top, &l))
+			break;
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (watchdog_ns && now - last_watchdog >= watchdog_ns) {
 			sd_notify_msg("WATCHDOG=1");
@@ -334,11 +348,16 @@ static int cmd_watch(struct opts *o)
 	}
 	loader_flush_pending(&l);
 	ring_buffer__consume(rb);
+	if (w.top) {
+		top_stop(w.top);
+		w.top = NULL;
+	}
 	report_losses(&w);
-	if (!o->no_summary && !serving)
+	if (!o->no_summary && !serving && !topping)
 		print_summary(&w);
 	ret = 0;
 out:
+	top_stop(w.top);
 	if (serving)
 		sd_notify_msg("STOPPING=1");
 	serve_stop(&serve);

@@ -69,6 +69,7 @@ void opts_usage(FILE *f)
 	      "       rstwatch explain [CAUSE]\n"
 	      "       rstwatch check [OPTIONS]\n"
 	      "       rstwatch serve [--listen ADDR:PORT] [--log FILE] [OPTIONS]\n"
+	      "       rstwatch top [--interval SECS] [OPTIONS]\n"
 	      "\n"
 	      "Show every TCP reset this host sends or receives, in every network namespace,\n"
 	      "with its cause, the process that owns the socket, and what to check.\n"
@@ -90,6 +91,7 @@ void opts_usage(FILE *f)
 	      "                        physical NICs, which some drivers reset), generic, native\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
+	      "      --interval SECS   top: seconds between refreshes (default 1)\n"
 	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
 	      "                        always, never\n"
 	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
@@ -109,6 +111,7 @@ void opts_usage(FILE *f)
 	      "  rstwatch explain keepalive_timeout    # what a cause means, what to check\n"
 	      "  sudo rstwatch check                   # what this kernel offers; attach, report, exit\n"
 	      "  sudo rstwatch serve --log /var/log/rstwatch.jsonl   # Prometheus /metrics\n"
+	      "  sudo rstwatch top                     # live view; q quits, s changes the sort\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 runtime error (privileges, BTF, load), 2 bad usage.\n",
 	      f);
@@ -126,7 +129,8 @@ enum {
 	OPT_LISTEN,
 	OPT_LOG,
 	OPT_CONFIG,
-	OPT_COLOR
+	OPT_COLOR,
+	OPT_INTERVAL
 };
 
 static const struct option longopts[] = {
@@ -149,6 +153,7 @@ static const struct option longopts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -252,6 +257,10 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		argv++;
 	} else if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		o->cmd = CMD_SERVE;
+		argc--;
+		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "top") == 0) {
+		o->cmd = CMD_TOP;
 		argc--;
 		argv++;
 	}
@@ -359,6 +368,14 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			}
 			o->log_path = optarg;
 			break;
+		case OPT_INTERVAL:
+			if (!parse_u64(optarg, 1, 3600, &v)) {
+				snprintf(err, errlen, "--interval: '%.64s' is not 1-3600 seconds",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			o->interval = (unsigned int)v;
+			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto")) {
 				o->color = COLOR_AUTO;
@@ -428,6 +445,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 			o->cmd = CMD_CHECK;
 		else if (strcmp(argv[optind], "serve") == 0)
 			o->cmd = CMD_SERVE;
+		else if (strcmp(argv[optind], "top") == 0)
+			o->cmd = CMD_TOP;
 		else {
 			snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
 			return OPTS_USAGE;

@@ -14,6 +14,7 @@ enum rstw_cmd {
 	CMD_EXPLAIN,
 	CMD_CHECK, /* what this kernel offers; load and attach everything, then exit */
 	CMD_SERVE, /* long-running: /metrics, optional JSON Lines log */
+	CMD_TOP, /* live full-screen view */
 };
 
 struct opts {
@@ -38,6 +39,7 @@ struct opts {
 	const char *log_path; /* serve: --log FILE */
 	const char *config_path; /* --config FILE */
 	int color; /* COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER */
+	unsigned int interval; /* top: seconds between refreshes (0: default 1) */
 	const char *explain_cause; /* explain: NULL for all */
 };
 

@@ -210,3 +210,53 @@ test_color() {
 	grep -q 'abort_on_close' "$T/plain" || e2e_fail "the pipe got nothing"
 	return 0
 }
+
+# top on a terminal (tmux): shows the resets, sorts, quits on q.
+test_top_tmux() {
+	local sess=rwtop$$ pane pid i
+	core_setup || return 1
+	rw_stop
+	trap 'tmux kill-session -t "'"$sess"'" 2>/dev/null; core_cleanup' EXIT
+	tmux new-session -d -s "$sess" -x 100 -y 50 "$RSTWATCH top --disable wire" || return 1
+	sleep 1.5
+	run_scenario abort_on_close 4 23300
+	pid=$(json_field "$SRV_OUT" listening pid)
+	for ((i = 0; i < 30; i++)); do
+		pane=$(tmux capture-pane -p -t "$sess")
+		grep -q "rg-server\[$pid\]" <<<"$pane" && break
+		sleep 0.2
+	done
+	grep -q '^rstwatch top .*resets/s' <<<"$pane" || e2e_fail "no top header: $pane"
+	grep -qE '^  abort_on_close +[0-9]+' <<<"$pane" || e2e_fail "no abort_on_close line: $pane"
+	grep -qE "^  rg-server\[$pid\] +1\$" <<<"$pane" || e2e_fail "no owner line: $pane"
+	grep -qE '^  23300 +[0-9]+' <<<"$pane" || e2e_fail "no port line: $pane"
+	tmux send-keys -t "$sess" s
+	sleep 1.2
+	tmux send-keys -t "$sess" q
+	for ((i = 0; i < 30; i++)); do
+		tmux has-session -t "$sess" 2>/dev/null || break
+		sleep 0.1
+	done
+	tmux has-session -t "$sess" 2>/dev/null && e2e_fail "top did not quit on q"
+	return 0
+}
+
+# top without a terminal: plain text blocks, at the interval asked.
+test_top_plain() {
+	local pid
+	core_setup || return 1
+	rw_stop
+	"$RSTWATCH" top --interval 1 --disable wire >"$T/top" 2>"$T/top.err" </dev/null &
+	pid=$!
+	NS_BG_PIDS+=("$pid")
+	sleep 1.5
+	run_scenario linger_abort 6 23301
+	sleep 2.5
+	kill -INT "$pid"
+	wait_exit "$pid" 5 || e2e_fail "top did not stop on SIGINT"
+	grep -q $'\033' "$T/top" && e2e_fail "terminal codes in plain output"
+	[[ $(grep -c '^rstwatch top ' "$T/top") -ge 3 ]] || e2e_fail "fewer than 3 blocks in 4 s"
+	grep -qE '^  linger_abort +1$' "$T/top" || e2e_fail "no linger_abort: $(tail -30 "$T/top")"
+	grep -qE "^  rg-server\[$(json_field "$SRV_OUT" listening pid)\] +1$" "$T/top" ||
+		e2e_fail "no owner: $(tail -30 "$T/top")"
+}
