@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attribute.h"
+#include "caps.h"
 #include "cause.h"
 #include "check.h"
 #include "config.h"
@@ -289,7 +290,13 @@ static int cmd_watch(struct opts *o)
 	}
 	if (serving) {
 		const char *wd = getenv("WATCHDOG_USEC"), *wpid = getenv("WATCHDOG_PID");
+		int cerr = caps_drop_unneeded();
 
+		if (cerr)
+			log_warn("could not drop unneeded capabilities: %s", strerror(-cerr));
+		else
+			log_info("capabilities: kept only CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
+				 "CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH");
 		/* systemd's watchdog: ping at half the interval, from the event loop */
 		if (wd && (!wpid || atol(wpid) == (long)getpid()))
 			watchdog_ns = strtoull(wd, NULL, 10) * 1000ull / 2;

@@ -266,3 +266,30 @@ while time.time() < end:
 	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | grep -q '^rstwatch_ringbuf_pending_events [0-9]' ||
 		e2e_fail "no pending-events gauge"
 }
+
+# After attaching, serve keeps only the capabilities it still uses; new
+# namespaces still get the wire programs.
+test_serve_drops_capabilities() {
+	local eff port=26600
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	serve_start || return 1
+	eff=$(awk '/^CapEff:/ { print $2 }' "/proc/$SERVE_PID/status")
+	# CAP_DAC_READ_SEARCH, NET_ADMIN, SYS_PTRACE, SYS_ADMIN, PERFMON, BPF
+	expect_eq "effective capabilities" "$eff" 000000c000281004
+	expect_eq "bounding set" "$(awk '/^CapBnd:/ { print $2 }' "/proc/$SERVE_PID/status")" 000000c000281004
+	expect_eq "no new privileges" "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$SERVE_PID/status")" 1
+	core_new_pair cap || return 1
+	ip netns exec "$SRV_NS" nft add table inet rwfw
+	ip netns exec "$SRV_NS" nft add chain inet rwfw in '{ type filter hook input priority 0; }'
+	ip netns exec "$SRV_NS" nft add rule inet rwfw in tcp dport "$port" reject with tcp reset
+	ns_wait_line "$T/serve.err" "wire: $NS_IFNAME \\(netns $SRV_INO\\)" 5 ||
+		e2e_fail "no wire attach after dropping capabilities: $(cat "$T/serve.err")"
+	ip netns exec "$CLI_NS" "$RSTGEN" client closed_port -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-client -t 3000 >/dev/null 2>&1
+	v=$(metric "rstwatch_wire_resets_total{netns=\"$SRV_INO\",interface=\"$NS_IFNAME\",direction=\"sent\"}")
+	expect_eq "firewall RST seen in a namespace made after the drop" "$v" 1
+	v=$(metric 'rstwatch_resets_sent_total{cause="firewall_reject"}')
+	[[ -n $v && $v -ge 1 ]] || e2e_fail "firewall_reject counter: '$v'"
+}
