@@ -142,7 +142,7 @@ clean:
 # (BPF_PROG_TEST_RUN); root only, exits 77 otherwise.
 # fuzz: parse_tcp_packet() under libFuzzer with ASan and UBSan, bounded by
 # FUZZ_TIME seconds and FUZZ_RUNS inputs; the corpus grows in $(OUTPUT)/fuzz.
-FUZZ_TIME ?= 20
+FUZZ_TIME ?= 10
 FUZZ_RUNS ?= 2000000
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
 	      -Iinclude
@@ -164,12 +164,37 @@ $(OUTPUT)/fuzz_parse: tests/fuzz/fuzz_parse.c include/parse.h | $(OUTPUT)
 test-bpf: $(OUTPUT)/tests/test_wire_progs
 	$(Q)$(OUTPUT)/tests/test_wire_progs
 
-fuzz: $(OUTPUT)/fuzz_parse
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus
+FUZZ_DECODE_SRCS := user/decode.c user/cause.c user/causes.c user/json_writer.c user/format.c \
+		     user/out_json.c user/out_text.c user/owner.c user/syscalls.c
+FUZZ_CONFIG_SRCS := user/config.c user/opts.c user/causes.c
+
+$(OUTPUT)/fuzz_decode: tests/fuzz/fuzz_decode.c $(FUZZ_DECODE_SRCS) user/*.h include/rstwatch.h \
+		       $(OUTPUT)/syscall_names.h | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Iuser -I$(OUTPUT) \
+		-DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"' $< $(FUZZ_DECODE_SRCS) -o $@
+
+$(OUTPUT)/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) user/*.h | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -D_GNU_SOURCE -Iuser -I$(OUTPUT) \
+		-DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"' $< $(FUZZ_CONFIG_SRCS) -o $@
+
+# Each target bounded by FUZZ_TIME seconds (the parser gets twice that).
+fuzz: $(OUTPUT)/fuzz_parse $(OUTPUT)/fuzz_decode $(OUTPUT)/fuzz_config
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus $(OUTPUT)/fuzz/decode $(OUTPUT)/fuzz/config
 	$(Q)FUZZ_PARSE_SEED_DIR=$(OUTPUT)/fuzz/corpus $(OUTPUT)/fuzz_parse
-	$(Q)if $(OUTPUT)/fuzz_parse -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) -timeout=5 \
-		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/corpus >$(OUTPUT)/fuzz/log 2>&1; then \
-		tail -n 1 $(OUTPUT)/fuzz/log; echo "fuzz: 1 passed, 0 failed"; \
-	else \
-		tail -n 40 $(OUTPUT)/fuzz/log; echo "fuzz: 0 passed, 1 failed"; exit 1; \
-	fi
+	$(Q)FUZZ_DECODE_SEED_DIR=$(OUTPUT)/fuzz/decode $(OUTPUT)/fuzz_decode
+	$(Q)printf 'listen = 127.0.0.1:9864\nlog = /tmp/x\njson = yes\ncause = closed_port\n' \
+		>$(OUTPUT)/fuzz/config/seed
+	$(Q)p=0; f=0; \
+	for t in "parse corpus $$(($(FUZZ_TIME) * 2))" "decode decode $(FUZZ_TIME)" \
+		 "config config $(FUZZ_TIME)"; do \
+		set -- $$t; \
+		if $(OUTPUT)/fuzz_$$1 -max_total_time=$$3 -runs=$(FUZZ_RUNS) -timeout=5 -rss_limit_mb=2048 \
+			-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/$$2 >$(OUTPUT)/fuzz/$$1.log 2>&1; then \
+			echo "ok   fuzz_$$1: $$(tail -n 1 $(OUTPUT)/fuzz/$$1.log)"; p=$$((p + 1)); \
+		else \
+			tail -n 40 $(OUTPUT)/fuzz/$$1.log; echo "FAIL fuzz_$$1"; f=$$((f + 1)); \
+		fi; \
+	done; \
+	echo "fuzz: $$p passed, $$f failed"; [ $$f -eq 0 ]
