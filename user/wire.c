@@ -210,11 +210,18 @@ static bool ns_seen_add(struct ns_seen **s, size_t *n, size_t *cap, const struct
 
 static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_t *n, size_t *cap)
 {
-	struct stat st;
+	static bool warned;
+	struct stat st, self;
 	int fd;
 
 	if (stat(path, &st) || !ns_seen_add(s, n, cap, &st))
 		return;
+	/* our own namespace needs no setns (nor CAP_SYS_ADMIN) */
+	if (fstat(w->self_netns, &self) == 0 && self.st_ino == st.st_ino &&
+	    self.st_dev == st.st_dev) {
+		attach_here(w, (uint32_t)st.st_ino);
+		return;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -223,6 +230,11 @@ static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_
 		if (setns(w->self_netns, CLONE_NEWNET))
 			log_err("wire: cannot return to our own network namespace: %s",
 				strerror(errno));
+	} else if (!warned) {
+		warned = true;
+		log_warn("degraded: cannot enter other network namespaces (%s%s): the wire view "
+			 "covers rstwatch's own namespace only",
+			 strerror(errno), errno == EPERM ? ", CAP_SYS_ADMIN needed" : "");
 	}
 	close(fd);
 }

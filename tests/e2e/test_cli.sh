@@ -260,3 +260,31 @@ test_top_plain() {
 	grep -qE "^  rg-server\[$(json_field "$SRV_OUT" listening pid)\] +1$" "$T/top" ||
 		e2e_fail "no owner: $(tail -30 "$T/top")"
 }
+
+# Least privilege: an unprivileged user with only CAP_BPF, CAP_PERFMON and
+# CAP_NET_ADMIN sees every namespace's resets; what needs more says so.
+test_least_privilege() {
+	local pid
+	core_setup || return 1
+	rw_stop
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all,+bpf,+perfmon,+net_admin --ambient-caps=+bpf,+perfmon,+net_admin \
+		"$RSTWATCH" --json -v >"$T/lp.json" 2>"$T/lp.err" &
+	pid=$!
+	NS_BG_PIDS+=("$pid")
+	ns_wait_line "$T/lp.err" watching 10 || { e2e_fail "least privilege: $(cat "$T/lp.err")"; return 1; }
+	expect_eq "effective capabilities" "$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")" 000000c000001000
+	grep -q 'degraded: cannot enter other network namespaces (Operation not permitted, CAP_SYS_ADMIN needed)' \
+		"$T/lp.err" || e2e_fail "no word about the namespaces it cannot enter: $(cat "$T/lp.err")"
+	run_scenario abort_on_close 4 23400
+	RW_OUT=$T/lp.json
+	rw_wait_count "$(sel "$SRV_INO" sent 23400)" 1 5
+	check_event "$(sel "$SRV_INO" sent 23400)" cause=abort_on_close kernel_reason=TCP_ABORT_ON_CLOSE \
+		pid="$(json_field "$SRV_OUT" listening pid)" comm=rg-server
+	check_event "$(sel "$CLI_INO" received 23400)" cause=peer_reset comm=rg-client
+	kill -INT "$pid"
+	wait_exit "$pid" 5 || e2e_fail "did not stop"
+	grep -q '^Events shown: 2, lost (ring buffer full): 0' "$T/lp.err" ||
+		grep -q '^Events shown: [0-9]*, lost (ring buffer full): 0' "$T/lp.err" ||
+		e2e_fail "summary: $(tail -3 "$T/lp.err")"
+}
