@@ -8,6 +8,7 @@
 
 # flood NS ADDR PORT N: N connection attempts to a closed port, in the background
 flood() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec "$1" bash -c 'for ((i = 0; i < $3; i++)); do : 2>/dev/null <"/dev/tcp/$1/$2"; done' \
 		_ "$2" "$3" "$4" &
 	FLOOD_PID=$!
