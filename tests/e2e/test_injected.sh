@@ -19,10 +19,10 @@ injected_case() {
 	cap_pid=$NS_BG_PID
 	ns_wait_line "$T/cap.$fam.err" 'listening on' 5 || { e2e_fail "tcpdump did not start"; return 1; }
 	ns_bg "$SRV_NS" "$T/srv.$fam" "$RSTGEN" server hold -a "$srv_addr" -p "$port" \
-		-n rg-server -t 7000 >/dev/null
+		-n rg-server -t 30000 >/dev/null
 	ns_wait_line "$T/srv.$fam" '"listening"' 5 || return 1
 	ns_bg "$CLI_NS" "$T/cli.$fam" "$RSTGEN" client hold -a "$srv_addr" -p "$port" \
-		-n rg-client -t 6000 >/dev/null
+		-n rg-client -t 25000 >/dev/null
 	ns_wait_line "$T/cli.$fam" '"connected"' 5 || return 1
 	cli_pid=$(json_field "$T/cli.$fam" connected pid)
 	cport=$(json_field "$T/cli.$fam" connected lport)
