@@ -28,6 +28,8 @@ const volatile __u32 drop_listen_overflow = ~0U;
 const volatile __u32 drop_tcp_reset = ~0U;
 const volatile __u32 drop_invalid_sequence = ~0U;
 const volatile __u32 drop_no_socket = ~0U;
+/* wake the reader once this much is waiting in the ring buffer (loader sets it) */
+const volatile __u64 wakeup_bytes = 1 << 20;
 /* kfree_skb has its 4th argument, the receiving socket (rx_sk) */
 const volatile bool kfree_has_rx_sk = false;
 
@@ -343,7 +345,14 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 		return;
 	}
 	__builtin_memcpy(e, tmpl, sizeof(*e));
-	bpf_ringbuf_submit(e, 0);
+	/*
+	 * Waking the reader for every event costs more than the event (an
+	 * irq_work and a wakeup per reset under a flood).  The reader polls every
+	 * 100 ms anyway; wake it only once a quarter of the ring is full.
+	 */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
 	stat_inc(RSTW_STAT_EVENTS);
 }
 

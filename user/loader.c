@@ -253,6 +253,7 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
 
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
+	l->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 
 	err = resets_bpf__load(l->skel);
 	if (err) {

@@ -329,6 +329,9 @@ static int cmd_watch(struct opts *o)
 			}
 		}
 		err = ring_buffer__poll(rb, 100);
+		/* the kernel side wakes us only when the ring fills: read what waits */
+		if (err >= 0 && !exiting)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			log_err("ring buffer poll failed: %s", strerror(-err));
 			goto out;
