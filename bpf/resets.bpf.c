@@ -594,8 +594,17 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 		cls = RSTW_RST_NO_SOCKET;
 	else
 		return 0;
-	if (cls)
+	if (cls) {
+		unsigned char *head = BPF_CORE_READ(skb, head);
+		__u16 th = BPF_CORE_READ(skb, transport_header);
+		__u8 flags = 0;
+
+		/* most drops with these reasons are not resets: look before any work */
+		if (th == (__u16)~0U || bpf_probe_read_kernel(&flags, 1, head + th + 13) ||
+		    !(flags & RSTW_TCP_RST))
+			return 0;
 		kind = RSTW_KIND_RST_DROPPED;
+	}
 	e = event_begin(r); /* the drop reason, for naming in user space */
 	if (!e)
 		return 0;
