@@ -198,3 +198,17 @@ fuzz: $(OUTPUT)/fuzz_parse $(OUTPUT)/fuzz_decode $(OUTPUT)/fuzz_config
 		fi; \
 	done; \
 	echo "fuzz: $$p passed, $$f failed"; [ $$f -eq 0 ]
+
+# --- benchmarks ---
+# bench: overhead of rstwatch (and of bpftrace and tcpdump) under a TCP reset
+# flood in a private namespace pair; root only, a few minutes; writes
+# bench/results.md.  Not part of `make test`.
+.PHONY: bench
+
+$(OUTPUT)/bench/flood: bench/flood.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 $(WARN) $< -o $@
+
+bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood
+	$(Q)bash bench/run.sh
