@@ -369,9 +369,8 @@ struct {
 	__type(value, struct rstw_event);
 } scratch SEC(".maps");
 
-#include "wire.bpf.h"
-
-static __always_inline struct rstw_event *event_begin(__u32 reason)
+/* A zeroed per-CPU event with its header; no task (wire programs have none). */
+static __always_inline struct rstw_event *scratch_event(__u32 reason)
 {
 	__u32 zero = 0;
 	struct rstw_event *e = bpf_map_lookup_elem(&scratch, &zero);
@@ -384,7 +383,17 @@ static __always_inline struct rstw_event *event_begin(__u32 reason)
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();
 	e->reason = reason;
 	e->syscall_nr = -1;
-	task_fill(&e->cur);
+	return e;
+}
+
+#include "wire.bpf.h"
+
+static __always_inline struct rstw_event *event_begin(__u32 reason)
+{
+	struct rstw_event *e = scratch_event(reason);
+
+	if (e)
+		task_fill(&e->cur);
 	return e;
 }
 

@@ -88,17 +88,10 @@ static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)
 /* A scratch event for the wire: no task (these run in softirq, not for one). */
 static __always_inline struct rstw_event *wire_event(const struct parsed_tcp *pt, bool rx)
 {
-	__u32 zero = 0;
-	struct rstw_event *e = bpf_map_lookup_elem(&scratch, &zero);
+	struct rstw_event *e = scratch_event(RSTW_REASON_NONE);
 
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->abi = RSTW_ABI_VERSION;
-	e->size = sizeof(*e);
-	e->ts_boot_ns = bpf_ktime_get_boot_ns();
-	e->reason = RSTW_REASON_NONE;
-	e->syscall_nr = -1;
 	e->family = pt->family;
 	e->tcp_flags = pt->flags;
 	if (rx) {

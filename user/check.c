@@ -25,16 +25,6 @@
 #define CAP_BPF 39
 #endif
 
-static bool has_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &hdr, d))
-		return false;
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
 static bool btf_member(const struct btf *btf, const char *type, const char *member)
 {
 	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
@@ -68,8 +58,10 @@ int cmd_check(const struct opts *o)
 	uname(&u);
 	printf("kernel:     %s %s\n", u.release, u.machine);
 	printf("privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, CAP_SYS_ADMIN %s\n",
-	       has_cap(CAP_BPF) ? "yes" : "no", has_cap(CAP_PERFMON) ? "yes" : "no",
-	       has_cap(CAP_NET_ADMIN) ? "yes" : "no", has_cap(CAP_SYS_ADMIN) ? "yes" : "no");
+	       loader_has_capability(CAP_BPF) ? "yes" : "no",
+	       loader_has_capability(CAP_PERFMON) ? "yes" : "no",
+	       loader_has_capability(CAP_NET_ADMIN) ? "yes" : "no",
+	       loader_has_capability(CAP_SYS_ADMIN) ? "yes" : "no");
 	fflush(stdout);
 	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose)) {
 		printf("result:     FAIL: the core cannot run here (see the error above)\n");

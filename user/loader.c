@@ -44,6 +44,14 @@ static bool cap_effective(const struct __user_cap_data_struct d[2], int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
+bool loader_has_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = {};
+
+	return syscall(SYS_capget, &hdr, d) == 0 && cap_effective(d, cap);
+}
+
 const char *loader_missing_capability(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -73,24 +81,8 @@ static bool has_tracepoint(const struct btf *btf, const char *tp)
 	return btf_has(btf, name, BTF_KIND_TYPEDEF);
 }
 
-static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
-{
-	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
-	const struct btf_type *t;
-	const struct btf_enum *e;
-
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	e = btf_enum(t);
-	for (int i = 0; i < btf_vlen(t); i++)
-		if (strcmp(btf__name_by_offset(btf, e[i].name_off), value) == 0)
-			return true;
-	return false;
-}
-
 /* Value of an enumerator, or -1. */
-static long long btf_enum_value(const struct btf *btf, const char *enum_name, const char *value)
+long long loader_btf_enum_value(const struct btf *btf, const char *enum_name, const char *value)
 {
 	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
 	const struct btf_type *t;
@@ -131,7 +123,7 @@ static int tracepoint_nargs(const struct btf *btf, const char *tp)
 static bool task_ctx_supported(const struct btf *btf)
 {
 #if defined(__x86_64__)
-	return btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+	return loader_btf_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs") >= 0;
 #else
 	(void)btf;
 	return false;
@@ -220,12 +212,14 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 
 	{
 		const struct btf *b = l->vmlinux;
-		long long ovf =
-			btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
-		long long rst = btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_TCP_RESET");
-		long long seq = btf_enum_value(b, "skb_drop_reason",
-					       "SKB_DROP_REASON_TCP_INVALID_SEQUENCE");
-		long long nos = btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_NO_SOCKET");
+		long long ovf = loader_btf_enum_value(b, "skb_drop_reason",
+						      "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
+		long long rst =
+			loader_btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_TCP_RESET");
+		long long seq = loader_btf_enum_value(b, "skb_drop_reason",
+						      "SKB_DROP_REASON_TCP_INVALID_SEQUENCE");
+		long long nos =
+			loader_btf_enum_value(b, "skb_drop_reason", "SKB_DROP_REASON_NO_SOCKET");
 		int nargs = tracepoint_nargs(b, "kfree_skb");
 		bool drops = nargs >= 3 && (ovf >= 0 || rst >= 0 || seq >= 0 || nos >= 0) &&
 			     !(disabled & DISABLE_DROPS);

@@ -34,6 +34,11 @@ int loader_events_fd(const struct loader *l);
 int loader_counts_fd(const struct loader *l);
 int loader_stats_fd(const struct loader *l);
 
+/* Value of an enumerator in the kernel's BTF, or -1. */
+long long loader_btf_enum_value(const struct btf *btf, const char *enum_name, const char *value);
+/* Is this capability in our effective set? */
+bool loader_has_capability(int cap);
+
 /* Missing privilege as "CAP_BPF" etc., or NULL if all present. */
 const char *loader_missing_capability(void);
 

@@ -32,22 +32,6 @@
 #include "resets.skel.h"
 #include "wire.h"
 
-static int btf_enum_val(const struct btf *btf, const char *enum_name, const char *name)
-{
-	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
-	const struct btf_enum *e;
-	const struct btf_type *t;
-
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, id);
-	e = btf_enum(t);
-	for (int i = 0; i < btf_vlen(t); i++)
-		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
-			return (int)e[i].val;
-	return -1;
-}
-
 static bool name_in_list(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -323,7 +307,7 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
 	w->tc_prog = bpf_program__fd(l->skel->progs.tc_rst_out);
 	w->xdp_mode = o->xdp_mode;
-	w->tcx_egress = btf_enum_val(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
+	w->tcx_egress = (int)loader_btf_enum_value(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
 	w->only = o->ifaces;
 	if (w->tcx_egress < 0)
 		log_warn("degraded: no tcx in this kernel: RSTs made outside the TCP stack "
