@@ -348,11 +348,17 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 	/*
 	 * Waking the reader for every event costs more than the event (an
 	 * irq_work and a wakeup per reset under a flood).  The reader polls every
-	 * 100 ms anyway; wake it only once a quarter of the ring is full.
+	 * 100 ms anyway; wake it once when a quarter of the ring fills up.
 	 */
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-				      BPF_RB_FORCE_WAKEUP :
-				      BPF_RB_NO_WAKEUP);
+	{
+		/* only the record that crosses the mark wakes: not every one after it */
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+		bpf_ringbuf_submit(e,
+				   avail >= wakeup_bytes && avail < wakeup_bytes + 2 * sizeof(*e) ?
+					   BPF_RB_FORCE_WAKEUP :
+					   BPF_RB_NO_WAKEUP);
+	}
 	stat_inc(RSTW_STAT_EVENTS);
 }
 

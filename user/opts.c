@@ -265,6 +265,7 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		argv++;
 	}
 
+again:
 	while ((c = getopt_long(argc, argv, "+:jwp:46c:i:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -450,6 +451,13 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o, char *err, si
 		else {
 			snprintf(err, errlen, "unknown command '%.64s'", argv[optind]);
 			return OPTS_USAGE;
+		}
+		/* options may follow the command as well: rstwatch -v serve --listen X */
+		if (o->cmd != CMD_EXPLAIN && optind + 1 < argc) {
+			argv += optind;
+			argc -= optind;
+			optind = 0;
+			goto again;
 		}
 		optind++;
 	}

@@ -616,6 +616,13 @@ TEST(commands_and_their_options)
 	CHECK_EQ_UINT(o.disabled, DISABLE_WIRE);
 	CHECK_EQ_INT(PARSE(&o, "-v", "check"), OPTS_RUN);
 	CHECK_EQ_INT(o.cmd, CMD_CHECK);
+	/* options on both sides of the command */
+	CHECK_EQ_INT(PARSE(&o, "-v", "serve", "--listen", "127.0.0.1:1", "-j"), OPTS_RUN);
+	CHECK_EQ_INT(o.cmd, CMD_SERVE);
+	CHECK_EQ_INT(o.verbose, 1);
+	CHECK(o.json);
+	CHECK_EQ_STR(o.listen, "127.0.0.1:1");
+	CHECK_EQ_INT(PARSE(&o, "-v", "serve", "--frob"), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "check", "extra"), OPTS_USAGE);
 	CHECK(strstr(err, "'extra'") != NULL);
 	CHECK_EQ_INT(PARSE(&o, "explain", "closed_port"), OPTS_RUN);
