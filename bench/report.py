@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/report.py ROUNDS.jsonl BURST.json PROFILE.txt: bench/results.md on stdout.
+"""bench/report.py ROUNDS.jsonl BURST.json PROFILE.txt [ENV.json]: results.md on stdout.
 bench/report.py --profile FLOOD_TID RSTWATCH_TID < `perf script -F comm,tid,ip,sym`:
     the profile summary (PROFILE.txt).
 
@@ -14,6 +14,7 @@ import statistics
 import sys
 import textwrap
 
+# the run's parameters: a JSON file from run.sh (5th argument), else the environment
 E = os.environ
 
 COMMANDS = {
@@ -26,11 +27,13 @@ COMMANDS = {
     "json_nostats": "`rstwatch --json`, kernel.bpf_stats_enabled off",
     "json_nowire": "`rstwatch --json --disable wire`",
     "json_lean": "`rstwatch --json --disable wire,drops,receive,owner-io`",
-    "json_paused": "`rstwatch --json --ringbuf-size 256M`, stopped (SIGSTOP) during the flood",
+    "json_paused": "`rstwatch --json --ringbuf-size 1G`, stopped (SIGSTOP) during the flood",
+    "json_stalled": "`rstwatch --json --ringbuf-size 64M`, stopped (SIGSTOP) during the flood",
 }
 MAIN = ["none", "json", "serve", "bt_count", "bt_print", "tcpdump"]
-DIAG = ["json_nostats", "json_nowire", "json_lean", "json_paused"]
-RSTWATCH = {"json", "serve", "json_nostats", "json_nowire", "json_lean", "json_paused"}
+DIAG = ["json_nostats", "json_nowire", "json_lean", "json_paused", "json_stalled"]
+RSTWATCH = {"json", "serve", "json_nostats", "json_nowire", "json_lean", "json_paused",
+            "json_stalled"}
 
 TARGET_STREAM = 0.95
 TARGET_COUNTERS = 0.98
@@ -246,6 +249,10 @@ def fmt_f(x, nd=2):
 
 
 def main():
+    global E
+    if len(sys.argv) > 4:
+        with open(sys.argv[4]) as f:
+            E = {k: str(v) for k, v in json.load(f).items()}
     rounds = [enrich(r) for r in load_rounds(sys.argv[1])]
     with open(sys.argv[2]) as f:
         burst = json.load(f)
@@ -427,7 +434,7 @@ def main():
 
     js = agg["json"]["use"]
     mid = median_round("json")
-    for cfg in ("json", "json_paused"):
+    for cfg in ("json", "json_paused", "json_stalled"):
         m = median_round(cfg)
         if not m or not any(c for _, c in m["bpf"].values()):
             continue
@@ -534,98 +541,100 @@ def main():
         x = agg.get(cfg, {}).get(key)
         return "n/a" if x is None else f"{x:,.0f} ns"
 
+    def prog_ns(cfg, name, per="run"):
+        """median over the clean rounds of cfg: ns per run, or per reset."""
+        xs = []
+        for r in agg.get(cfg, {}).get("use", []):
+            rt, cnt = r["bpf"].get(name, (0, 0))
+            if cnt and r["rsts"]:
+                xs.append(rt / cnt if per == "run" else rt / r["rsts"])
+        x = med(xs)
+        return "n/a" if x is None else f"{x:,.0f} ns"
+
     base_ns = 1e9 / base if base else None
-    per_prog = mid["bpf"] if js else {}
-    mid_rsts = mid["rsts"] if js else 0
-    w(f"Baseline: one reset (SYN out, through the server's stack, RST back, dropped by the "
-      f"client) costs about {fmt_f(base_ns, 0) if base_ns else 'n/a'} ns of the flood's CPU "
-      f"with no monitor. Measured ratios to the no-monitor rate: json {ratio('json')}, "
-      f"json_nostats {ratio('json_nostats')}, json_nowire {ratio('json_nowire')}, "
-      f"json_lean {ratio('json_lean')}, json_paused {ratio('json_paused')}, serve "
-      f"{ratio('serve')}; bt_count {ratio('bt_count')}, bt_print {ratio('bt_print')}, "
-      f"tcpdump {ratio('tcpdump')}.")
+    sp = agg.get("json_paused", {}).get("send_reset_ns")
+    ss = agg.get("json_stalled", {}).get("send_reset_ns")
+    if sp and ss:
+        stall_note = (f"The stalled reader makes send_reset {ss / sp:.1f}x as expensive."
+                      if ss > 1.2 * sp else
+                      "This run does not show a clear difference between the two.")
+    else:
+        stall_note = ""
+    w(f"Baseline: one reset (a SYN sent, carried through the server's stack, the RST back, "
+      f"dropped by the client) costs about {fmt_f(base_ns, 0) if base_ns else 'n/a'} ns of the "
+      f"flood's CPU with no monitor; a monitor that adds 5% must stay under "
+      f"{fmt_f(base_ns * 0.05 / 0.95, 0) if base_ns else 'n/a'} ns per reset on that CPU, 2% "
+      f"under {fmt_f(base_ns * 0.02 / 0.98, 0) if base_ns else 'n/a'} ns. Ratios to the "
+      f"no-monitor rate: json {ratio('json')}, serve {ratio('serve')}; json_nostats "
+      f"{ratio('json_nostats')}, json_nowire {ratio('json_nowire')}, json_lean "
+      f"{ratio('json_lean')}, json_paused {ratio('json_paused')}, json_stalled "
+      f"{ratio('json_stalled')}; bt_count "
+      f"{ratio('bt_count')}, bt_print {ratio('bt_print')}, tcpdump {ratio('tcpdump')}.")
     w("")
-    fp_runs = per_prog.get("flush_pending", [0, 0])[1]
+    w(reflow(f"""In order of weight (code references are to the revision above):
 
-    def per_reset(name):
-        if not mid_rsts or name not in per_prog:
-            return "n/a"
-        return f"{per_prog[name][0] / mid_rsts:,.0f} ns"
-
-    def runs_per(name):
-        if not mid_rsts or name not in per_prog:
-            return "n/a"
-        return f"{per_prog[name][1] / mid_rsts:.0f}"
-    mid_el = mid["elapsed"] if js else 0
-    w(reflow(f"""In order of weight (profile at the end; code references are to this tree):
-
-1. **A ring-buffer wakeup per event, paid in the packet path.** `emit_kind()` in
-   `bpf/resets.bpf.c` submits with `bpf_ringbuf_submit(e, 0)`: adaptive notification, which
-   wakes the reader whenever it has caught up. rstwatch's reader keeps up and sleeps in
-   `epoll_wait`, so most records raise an irq_work on the flood's CPU, inside
-   `tcp_v4_send_reset` / `kfree_skb`. On this virtual machine that is a self-IPI through an
-   x2APIC MSR write, which traps to the hypervisor: {pct(pf, 'bpf_ringbuf_submit')} of the
-   flood's samples are inside `bpf_ringbuf_submit` ({pct(pf, 'irq_work_queue')} in
-   `irq_work_queue`; {pct(pf, 'native_write_msr')} in `native_write_msr` from any caller),
-   against {pct(pf, 'tcp_v4_send_reset')} in all of `tcp_v4_send_reset`.
-   send_reset takes {ns('json')} per run streaming but {ns('json_paused')} with the reader
-   stopped (json_paused: one wakeup, then none), and the flood keeps {ratio('json_paused')}
-   of its rate instead of {ratio('json')}. bpftrace's printf one-liner, the same shape (one
-   perf-buffer record and one wakeup per reset), keeps {ratio('bt_print')} (json_lean, one
-   record per reset: {ratio('json_lean')}); its counting one-liner, a map update and no
-   wakeup, keeps {ratio('bt_count')}. Fix: `BPF_RB_NO_WAKEUP`, with `BPF_RB_FORCE_WAKEUP`
-   once `bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA)` passes a threshold, and a bounded
-   poll timeout in user space.
-2. **Two records per reset here, and work before the filter.** Each RST returning to the
-   client is dropped there for no socket; `skb_dropped` (tp_btf/kfree_skb) records it as
-   `rst_no_socket`, with its own count, service count, record and wakeup. And for every
-   kfree_skb with reason NO_SOCKET (the server's SYN too) `skb_dropped` calls
-   `event_begin()` first (a 168-byte memset, ktime, pid, cgroup id, `bpf_get_current_comm`)
-   and four `bpf_probe_read_kernel` before it sees the segment is not a RST. skb_dropped
-   costs {per_reset('skb_dropped')} per reset in the median json round
-   ({runs_per('skb_dropped')} runs per reset; send_reset: {per_reset('send_reset')}).
-   Checking the TCP flags before `event_begin()` would make the non-RST drops nearly free.
-3. **An IPI storm from user space.** `cmd_watch()` in `user/main.c` calls
-   `loader_flush_pending()` after every `ring_buffer__poll()` return, not periodically as the
-   comment in `bpf/resets.bpf.c` says ("the loader's periodic flush"): one
-   `BPF_PROG_TEST_RUN` with `BPF_F_TEST_RUN_ON_CPU` per CPU per wakeup, each a synchronous
-   `smp_call_function_single`. flush_pending ran {fp_runs:,} times in
-   {mid_el:.1f} s of the median json round; {pct(pr, 'bpf_prog_test_run_raw_tp')} of
-   rstwatch's own samples are in `bpf_prog_test_run_raw_tp` (sending the IPI and waiting
-   for the other CPU), {pct(pr, 'user space (leaf frame outside the kernel)')} in
-   user-space code (decoding, attribution, JSON) and {pct(pr, 'write(2)')} in `write(2)`;
-   rstwatch used {fmt_f(agg['json'].get('cpu_pct'), 0)}% of a CPU during the flood (median
-   json round). perf attributes {pct(pf, 'IPI handling (sysvec_call_function_single)')} of
-   the flood thread's samples to receiving these IPIs, so here they cost rstwatch's CPU more
-   than the flood's. Running the flush every 100 ms, as intended, removes them.
+1. **The BPF programs themselves, {ns('json', 'bpf_ns_per_reset')} per reset** (json, bpf_stats;
+   {fmt_f(agg['json'].get('runs_per_reset'), 0)} program runs per reset), against the budget
+   above. Per reset: `send_reset` {prog_ns('json', 'send_reset', 'reset')}, `skb_dropped`
+   {prog_ns('json', 'skb_dropped', 'reset')} (three kfree_skb per reset: the server's SYN and
+   the client's RST, both NO_SOCKET, and the copy the flood's raw socket filters out),
+   `xdp_rst_in` {prog_ns('json', 'xdp_rst_in', 'reset')} and `tc_rst_out`
+   {prog_ns('json', 'tc_rst_out', 'reset')} (each runs on both veth ends), `track_send`
+   {prog_ns('json', 'track_send', 'reset')} (`sock_send_length` fires for every message the
+   flood sends and returns at once: not TCP). `handle_send()` in `bpf/resets.bpf.c` does for
+   every reset: a 168-byte memset of the scratch event, pid/tgid, cgroup id and
+   `bpf_get_current_comm`, the syscall probe (`context_facts`), four
+   `bpf_probe_read_kernel` of the headers (`tuple_from_skb`), an LRU lookup of the last
+   listener, two per-CPU hash updates (`count_key`, `count_service` with a 16-byte key), the
+   stack-RST mark for the TC program, a ring-buffer reserve, a 168-byte copy, a
+   `bpf_ringbuf_query` and a submit. The cheapest rstwatch program, `track_send`, which reads
+   two socket fields and returns, measures {prog_ns('json', 'track_send')} per run: the floor
+   of what bpf_stats reports on this machine.
+2. **Two records per reset in this scenario.** The RST that returns to the client finds no
+   socket there; `skb_dropped` records it (`rst_no_socket`) with its own counts and ring-buffer
+   record, so the ring carries two records per reset and the reader formats two JSON lines.
+   The flag check before `event_begin()` keeps the SYN's and the raw-socket copy's kfree_skb
+   cheap.
+3. **Wakeups once the ring is a quarter full.** `emit_kind()` submits with
+   `BPF_RB_NO_WAKEUP` until `bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA)` reaches
+   `wakeup_bytes` (a quarter of the ring), and with `BPF_RB_FORCE_WAKEUP` after that: on
+   *every* submit for as long as the reader has not drained below the threshold, so a reader
+   that stalls or falls behind (that is, under overload) gets an irq_work and a wakeup per
+   event again. With the reader stopped and a ring too large to reach the threshold
+   (json_paused, 1 GiB) `send_reset` takes {ns('json_paused')} per run and `skb_dropped`
+   {prog_ns('json_paused', 'skb_dropped')}; stopped with a 64 MiB ring (json_stalled: every
+   record past the first 16 MiB forces a wakeup) {ns('json_stalled')} and
+   {prog_ns('json_stalled', 'skb_dropped')}; the
+   flood keeps {ratio('json_paused')} and {ratio('json_stalled')} of its rate. {stall_note}
+   Forcing the wakeup only on the submit that crosses the threshold (or once per reader
+   pass) avoids it. Streaming (json): {ns('json')} per `send_reset` run; in the profile
+   {pct(pf, 'bpf_ringbuf_submit')} of the flood thread's samples are inside
+   `bpf_ringbuf_submit`, {pct(pf, 'irq_work_queue')} in `irq_work_queue`.
 4. **Native XDP on veth.** Attaching `xdp_rst_in` moves the veth receive path to NAPI with a
-   page-pool copy of every skb, RST or not ({pct(pf, 'veth_xdp_rcv')} of the flood's samples
-   under `veth_xdp_rcv`, {pct(pf, 'skb_pp_cow_data')} in `skb_pp_cow_data`); the TC egress
-   program adds a parse and a per-CPU hash update per RST. json_nowire vs json:
-   {ratio('json_nowire')} vs {ratio('json')}.
-5. **Per-run statistics.** With `kernel.bpf_stats_enabled=1` every BPF program run on the
-   host ({fmt_f(agg['json'].get('runs_per_reset'), 0)} rstwatch runs per reset here) reads
+   page-pool copy of every skb, RST or not ({pct(pf, 'veth_xdp_rcv')} of the flood thread's
+   samples under `veth_xdp_rcv`, {pct(pf, 'skb_pp_cow_data')} in `skb_pp_cow_data`), besides
+   the programs' own cost. json_nowire {ratio('json_nowire')} vs json {ratio('json')}.
+5. **bpf_stats.** With `kernel.bpf_stats_enabled=1` every BPF program run on the host reads
    the clock twice: json_nostats {ratio('json_nostats')} vs json {ratio('json')}.
-   `rstwatch serve` turns it on (`bpf_enable_stats`) for its whole lifetime, for every BPF
+   `rstwatch serve` turns it on (`bpf_enable_stats`) for its whole lifetime, for every
    program on the host, to export `rstwatch_bpf_program_*`.
-6. **serve is not counters-only.** Without `--log`, the kernel side still reserves, fills
-   and submits a record (and its wakeup) for every reset, and `handle_event()` still decodes
-   and attributes each one (`attribute_key`, `owner_resolve`) before `if (!w->out) return
-   0`. So it pays items 1 to 5 in full, and a reader that does less per event only catches
-   up (and needs waking) sooner: serve {ratio('serve')} vs json {ratio('json')}.
-   Counters-only should not create records at all (a flag in .rodata that skips the
-   reserve), nor keep bpf_stats on.
-7. **User space for `--json`**: JSON formatting and escaping (`json_escape`, stdio) and one
-   `fflush()` (one `write(2)`) per event, on the other CPU. It matters mostly through item 1:
-   how often the reader sleeps and must be woken.
+6. **serve is not counters-only.** Without `--log`, the kernel side still reserves, fills and
+   submits a record for every reset, and `handle_event()` in `user/main.c` still decodes and
+   attributes each one (`attribute_key`, `owner_resolve`) before `if (!w->out) return 0`. It
+   pays items 1 to 5 in full: serve {ratio('serve')} vs json {ratio('json')}. A counters-only
+   mode should skip the record (a flag in .rodata before the reserve) and leave bpf_stats
+   alone; then it costs the counting alone.
+7. **User space** runs on the other CPU: rstwatch used {fmt_f(agg['json'].get('cpu_pct'), 0)}%
+   of a CPU for --json and {fmt_f(agg['serve'].get('cpu_pct'), 0)}% for serve during the
+   flood. JSON formatting and escaping (`json_escape`, stdio) and one `fflush()` (a
+   `write(2)`) per event dominate it (profile: {pct(pr, 'user space (leaf frame outside the kernel)')}
+   of its samples in user space, {pct(pr, 'write(2)')} in `write(2)`).
 
-The 150 ns target for the per-event BPF cost: even without wakeups (json_paused) send_reset
-takes {ns('json_paused')} per run under bpf_stats, whose own floor here is about
-{fmt_f(med([r['bpf'].get('flush_pending', [0, 0])[0] / r['bpf']['flush_pending'][1] for r in agg['json']['use'] if r['bpf'].get('flush_pending', [0, 0])[1]]), 0)} ns
-(flush_pending, a near-empty program run by user space). Per reset the kernel-side cost
-of all rstwatch programs is {ns('json_paused', 'bpf_ns_per_reset')} paused and
-{ns('json', 'bpf_ns_per_reset')} streaming. On bare metal the IPIs and the clock are cheaper,
-so the ratios would be better there, but the work per reset is the same."""))
+For comparison, bpftrace's counting one-liner (one tracepoint program, a per-CPU map update,
+no record) keeps {ratio('bt_count')}; its printf one-liner (a perf-buffer record and a wakeup
+per reset) keeps {ratio('bt_print')}. On bare metal, where reading the clock and raising
+interrupts do not go through a hypervisor, the ratios would likely be closer to 1, but the
+work per reset is the same."""))
     w("")
     w("Profile of one `rstwatch --json` flood round (`perf record -a -g`, 2 s, bpf_stats on; "
       "not used for the tables). Inclusive share: the fraction of that thread's samples with "

@@ -19,8 +19,13 @@
 #   json_nostats  json with kernel.bpf_stats_enabled left off
 #   json_nowire   json --disable wire (no XDP/TC on the veth pair)
 #   json_lean     json --disable wire,drops,receive,owner-io
-#   json_paused   json with a 256 MiB ring buffer, stopped (SIGSTOP) during the
+#   json_paused   json with a 1 GiB ring buffer, stopped (SIGSTOP) during the
 #                 flood: the kernel side alone, without wakeups or a consumer
+#   json_stalled  the same with a 64 MiB ring: the ring fills past its wakeup
+#                 threshold (a quarter), after which every record forces a wakeup
+#
+# rstwatch runs with -v only to see its "watching" line (everything attached)
+# before the flood starts.
 #
 # then a burst of BURST resets with default settings (rstwatch --json to a
 # file), and a perf profile of one json round.  Results: bench/results.md.
@@ -34,7 +39,8 @@
 # RSTWATCH (.output/rstwatch), FLOOD (.output/bench/flood), WAIT_BUDGET (120 s
 # in all of waiting for other reset monitors to go away; rounds that would
 # still meet one are skipped and say so), MAX_RETRIES (6),
-# KEEP (a directory to keep the raw measurements in).
+# KEEP (a directory to keep the raw measurements in), REPORT_FROM (write
+# RESULTS again from such a directory, measuring nothing).
 
 set -uo pipefail
 
@@ -53,7 +59,7 @@ MAX_RETRIES=${MAX_RETRIES:-6}
 WAIT_BUDGET=${WAIT_BUDGET:-120}
 
 MAIN_CONFIGS=(none json serve bt_count bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused)
+DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled)
 
 BT_COUNT_PROG='tracepoint:tcp:tcp_send_reset { @[args->reason] = count(); }'
 BT_PRINT_PROG='tracepoint:tcp:tcp_send_reset { printf("%d %d\n", args->state, args->reason); }'
@@ -85,6 +91,8 @@ TCPDUMP=
 HZ=100
 RW=
 FLOOD=
+RUN_REV=unknown
+RUN_DIRTY=0
 
 say() {
 	printf 'bench: %s\n' "$*" >&2
@@ -235,8 +243,10 @@ start_monitor() {
 		MON_PID=$!
 		rw_ready "$out"
 		;;
-	json_paused)
-		"$RW" -v --json -i "$NS_IFNAME" --ringbuf-size 256M >/dev/null 2>"$out.err" \
+	json_paused | json_stalled)
+		local size=1G
+		[[ $cfg == json_stalled ]] && size=64M
+		"$RW" -v --json -i "$NS_IFNAME" --ringbuf-size "$size" >/dev/null 2>"$out.err" \
 			</dev/null &
 		MON_PID=$!
 		rw_ready "$out"
@@ -282,7 +292,7 @@ start_monitor() {
 		return 1
 	}
 	sleep 0.3 # let it settle (rstwatch: the wire scan of the other namespaces)
-	if [[ $cfg == json_paused ]]; then
+	if [[ $cfg == json_paused || $cfg == json_stalled ]]; then
 		kill -STOP "$MON_PID"
 	fi
 }
@@ -354,7 +364,7 @@ run_round() {
 	if [[ -n $MON_PID ]]; then
 		c1=$(cpu_ticks "$MON_PID")
 		# let bpftrace's output and rstwatch's ring buffer drain
-		[[ $cfg == json_paused ]] || sleep 0.5
+		[[ $cfg == json_paused || $cfg == json_stalled ]] || sleep 0.5
 		ctot=$(cpu_ticks "$MON_PID")
 		rss=$(peak_rss_kb "$MON_PID")
 	fi
@@ -365,7 +375,7 @@ run_round() {
 			grep -E '^rstwatch_(resets_sent_total\{cause="closed_port"\}|events_total|events_lost_total) ')
 	fi
 	# a paused rstwatch drains its whole ring buffer before its summary
-	if [[ $cfg == json_paused ]]; then
+	if [[ $cfg == json_paused || $cfg == json_stalled ]]; then
 		stop_monitor 30
 	else
 		stop_monitor
@@ -471,6 +481,14 @@ run_profile() {
 
 main() {
 	local cfg r i start_us
+	# REPORT_FROM=DIR: only write the report again from a run kept with KEEP=DIR
+	if [[ -n ${REPORT_FROM:-} ]]; then
+		python3 "$REPO/bench/report.py" "$REPORT_FROM/rounds.jsonl" \
+			"$REPORT_FROM/burst.json" "$REPORT_FROM/profile.txt" \
+			"$REPORT_FROM/env.json" >"$RESULTS.tmp" || die "report failed"
+		mv "$RESULTS.tmp" "$RESULTS"
+		exit 0
+	fi
 	[[ $(id -u) == 0 ]] || die "needs root (namespaces, BPF, raw sockets)"
 	for cmd in ip nstat jq bpftool python3 curl sysctl; do
 		command -v "$cmd" >/dev/null || die "$cmd not found"
@@ -502,6 +520,8 @@ main() {
 	fi
 	RW=$TMP/rstwatch
 	FLOOD=$TMP/flood
+	RUN_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	RUN_DIRTY=$(git -C "$REPO" status --porcelain -- user bpf include 2>/dev/null | wc -l)
 
 	ns_pair_create "$PFX" || die "cannot create the namespace pair"
 	if ! ip netns add "$MON" || ! ip -n "$MON" link set lo up; then
@@ -545,9 +565,6 @@ main() {
 	else
 		echo "not run (PROFILE=0)" >"$TMP/profile.txt"
 	fi
-	if [[ -n ${KEEP:-} ]]; then
-		mkdir -p "$KEEP" && cp "$ROUNDS_FILE" "$TMP/burst.json" "$TMP/profile.txt" "$KEEP"/
-	fi
 	say "report"
 	if ! report "$ROUNDS_FILE" "$TMP/burst.json" "$TMP/profile.txt" \
 		"$((($(now_us) - start_us) / 1000000))" >"$RESULTS.tmp"; then
@@ -555,25 +572,32 @@ main() {
 		die "report failed"
 	fi
 	mv "$RESULTS.tmp" "$RESULTS"
+	if [[ -n ${KEEP:-} ]]; then
+		mkdir -p "$KEEP" &&
+			cp "$ROUNDS_FILE" "$TMP/burst.json" "$TMP/profile.txt" "$TMP/env.json" "$KEEP"/
+	fi
 	say "results in ${RESULTS#"$REPO"/}"
 }
 
+# report ROUNDS BURST PROFILE ELAPSED_S: results.md on stdout; the run's
+# parameters and machine go to $TMP/env.json (kept with KEEP).
 report() {
-	local bt_ver td_ver rev dirty virt
+	local bt_ver td_ver virt
 	bt_ver=$([[ -n $BPFTRACE ]] && "$BPFTRACE" --version 2>/dev/null | head -1)
 	td_ver=$([[ -n $TCPDUMP ]] && "$TCPDUMP" --version 2>&1 | head -1)
-	rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	dirty=$(git -C "$REPO" status --porcelain -- user bpf include 2>/dev/null | wc -l)
 	virt=$(if grep -qw hypervisor /proc/cpuinfo; then echo "virtual machine"; else echo "bare metal"; fi)
-	MACHINE_KERNEL=$(uname -r) MACHINE_NPROC=$(nproc) \
-		MACHINE_CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) \
-		MACHINE_VIRT=$virt MACHINE_LOAD=$(cut -d' ' -f1-3 /proc/loadavg) \
-		BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') BENCH_REV=$rev BENCH_DIRTY=$dirty \
-		BENCH_ROUNDS=$ROUNDS BENCH_DIAG_ROUNDS=$DIAG_ROUNDS BENCH_DURATION=$DURATION \
-		BENCH_BURST=$BURST BENCH_ELAPSED=$4 BENCH_BT="${bt_ver:-none}" \
-		BENCH_BT_WHY=$BPFTRACE_WHY BENCH_TD="${td_ver:-none}" BENCH_IF=$NS_IFNAME \
-		BENCH_STATS_ORIG=$STATS_ORIG BENCH_WAITED=$((WAITED_US / 1000000)) \
-		python3 "$REPO/bench/report.py" "$1" "$2" "$3"
+	jq -n --arg MACHINE_KERNEL "$(uname -r)" --arg MACHINE_NPROC "$(nproc)" \
+		--arg MACHINE_CPU "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+		--arg MACHINE_VIRT "$virt" --arg MACHINE_LOAD "$(cut -d' ' -f1-3 /proc/loadavg)" \
+		--arg BENCH_DATE "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg BENCH_REV "$RUN_REV" \
+		--arg BENCH_DIRTY "$RUN_DIRTY" --arg BENCH_ROUNDS "$ROUNDS" \
+		--arg BENCH_DIAG_ROUNDS "$DIAG_ROUNDS" --arg BENCH_DURATION "$DURATION" \
+		--arg BENCH_BURST "$BURST" --arg BENCH_ELAPSED "$4" --arg BENCH_BT "${bt_ver:-none}" \
+		--arg BENCH_BT_WHY "$BPFTRACE_WHY" --arg BENCH_TD "${td_ver:-none}" \
+		--arg BENCH_IF "$NS_IFNAME" --arg BENCH_STATS_ORIG "$STATS_ORIG" \
+		--arg BENCH_WAITED "$((WAITED_US / 1000000))" '$ARGS.named' >"$TMP/env.json" ||
+		return 1
+	python3 "$REPO/bench/report.py" "$1" "$2" "$3" "$TMP/env.json"
 }
 
 main "$@"
