@@ -23,6 +23,8 @@
 #                 flood: the kernel side alone, without wakeups or a consumer
 #   json_stalled  the same with a 64 MiB ring: the ring fills past its wakeup
 #                 threshold (a quarter), after which every record forces a wakeup
+#   json_generic  json with --xdp-mode generic (XDP on the skb, veth stays as is)
+#   serve_nostats serve as an operator runs it: bpf_stats left off
 #
 # rstwatch runs with -v only to see its "watching" line (everything attached)
 # before the flood starts.
@@ -40,7 +42,9 @@
 # in all of waiting for other reset monitors to go away; rounds that would
 # still meet one are skipped and say so), MAX_RETRIES (6),
 # KEEP (a directory to keep the raw measurements in), REPORT_FROM (write
-# RESULTS again from such a directory, measuring nothing).
+# RESULTS again from such a directory, measuring nothing), CONFIGS (a quick
+# look: only these configurations, ROUNDS rounds each, rates printed, no
+# burst, profile (QUICK_PROFILE=1: one, printed) or results.md).
 
 set -uo pipefail
 
@@ -59,7 +63,13 @@ MAX_RETRIES=${MAX_RETRIES:-6}
 WAIT_BUDGET=${WAIT_BUDGET:-120}
 
 MAIN_CONFIGS=(none json serve bt_count bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled)
+DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_generic serve_nostats)
+QUICK=0
+if [[ -n ${CONFIGS:-} ]]; then
+	read -ra MAIN_CONFIGS <<<"$CONFIGS"
+	DIAG_CONFIGS=()
+	QUICK=1
+fi
 
 BT_COUNT_PROG='tracepoint:tcp:tcp_send_reset { @[args->reason] = count(); }'
 BT_PRINT_PROG='tracepoint:tcp:tcp_send_reset { printf("%d %d\n", args->state, args->reason); }'
@@ -232,6 +242,11 @@ start_monitor() {
 		MON_PID=$!
 		rw_ready "$out"
 		;;
+	json_generic)
+		"$RW" -v --json -i "$NS_IFNAME" --xdp-mode generic >/dev/null 2>"$out.err" </dev/null &
+		MON_PID=$!
+		rw_ready "$out"
+		;;
 	json_nowire)
 		"$RW" -v --json --disable wire >/dev/null 2>"$out.err" </dev/null &
 		MON_PID=$!
@@ -256,7 +271,7 @@ start_monitor() {
 		MON_PID=$!
 		rw_ready "$out"
 		;;
-	serve)
+	serve | serve_nostats)
 		ns_bg "$MON" "$out" "$RW" serve -v --listen "127.0.0.1:$METRICS_PORT" \
 			-i "$NS_IFNAME" >/dev/null
 		MON_PID=$NS_BG_PID
@@ -330,7 +345,7 @@ wait_clean() {
 run_round() {
 	local cfg=$1 round=$2 out=$TMP/$1.$2 r0 r1 a b flood progs='[]' f0 f1
 	local snap0='[]' snap1='[]' c0=0 c1=0 ctot=0 rss=0 stats metrics='' t0 t1
-	if [[ $cfg == json_nostats || $cfg == none || $cfg == bt_* || $cfg == tcpdump ]]; then
+	if [[ $cfg == *_nostats || $cfg == none || $cfg == bt_* || $cfg == tcpdump ]]; then
 		stats_restore
 	else
 		stats_set 1
@@ -557,6 +572,16 @@ main() {
 			fi
 		done
 	done
+	if ((QUICK)); then
+		jq -rs 'map(select(.ok)) | group_by(.config)[] |
+			"\(.[0].config): \(map(.rsts / .flood.elapsed_s) | sort | .[length / 2 | floor] | floor) resets/s (median of \(length))"' \
+			"$ROUNDS_FILE"
+		if [[ -n ${QUICK_PROFILE:-} ]]; then
+			run_profile
+			cat "$TMP/profile.txt"
+		fi
+		return 0
+	fi
 	say "burst of $BURST resets"
 	run_burst >"$TMP/burst.json" || die "burst failed"
 	if ((PROFILE)); then

@@ -2,6 +2,8 @@
 # End-to-end tests: real BPF programs in the running kernel, real resets in
 # network namespaces made here.  Each tests/e2e/*.sh defines test_* functions.
 # Closing line: "e2e: N passed, N failed[, N skipped]".
+# E2E_ONLY=REGEX runs only the tests whose names match (for development; under
+# CI=true it is refused, so CI always runs everything).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -10,6 +12,19 @@ names=()
 for f in "${files[@]}"; do
 	while read -r fn; do names+=("$f:$fn"); done < <(grep -oE '^test_[a-z0-9_]+' "$f")
 done
+if [[ -n ${E2E_ONLY:-} ]]; then
+	if [[ ${CI:-} == true ]]; then
+		echo "FAIL: E2E_ONLY is set under CI: every test must run"
+		echo "e2e: 0 passed, 1 failed"
+		exit 1
+	fi
+	sel=()
+	for entry in "${names[@]}"; do
+		[[ ${entry#*:} =~ $E2E_ONLY ]] && sel+=("$entry")
+	done
+	names=("${sel[@]}")
+	echo "E2E_ONLY=$E2E_ONLY: ${#names[@]} tests selected"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: end-to-end tests need root (BPF, network namespaces): ${#names[@]} tests NOT RUN"

@@ -63,7 +63,7 @@ int cmd_check(const struct opts *o)
 	       loader_has_capability(CAP_NET_ADMIN) ? "yes" : "no",
 	       loader_has_capability(CAP_SYS_ADMIN) ? "yes" : "no");
 	fflush(stdout);
-	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose)) {
+	if (loader_start(&l, o)) {
 		printf("result:     FAIL: the core cannot run here (see the error above)\n");
 		return 1;
 	}

@@ -19,6 +19,9 @@
 #include "log.h"
 #include "resets.skel.h"
 
+/* the smallest ring buffer: one page */
+#define RINGBUF_COUNT_ONLY_BYTES 4096
+
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
@@ -130,14 +133,17 @@ static bool task_ctx_supported(const struct btf *btf)
 #endif
 }
 
-int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
-		 unsigned int disabled, int verbose)
+int loader_start(struct loader *l, const struct opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
-	const char *cap;
-	int err;
+	uint64_t ringbuf_bytes = o->ringbuf_bytes;
+	const char *btf_path = o->btf_path, *cap;
+	unsigned int disabled = o->disabled;
+	int err, verbose = o->verbose;
 
 	memset(l, 0, sizeof(*l));
+	/* serve without --log only counts: the kernel keeps the counts, no samples */
+	l->sample = !(o->cmd == CMD_SERVE && !o->log_path);
 	verbose_level = verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -246,6 +252,9 @@ int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
 	bpf_program__set_autoload(l->skel->progs.xdp_rst_in, !(disabled & DISABLE_WIRE));
 	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
 
+	l->skel->rodata->sample_events = l->sample;
+	if (!l->sample)
+		ringbuf_bytes = RINGBUF_COUNT_ONLY_BYTES; /* nothing is written to it */
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
 	l->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 

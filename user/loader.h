@@ -10,6 +10,7 @@
 struct resets_bpf;
 struct btf;
 struct ring_buffer;
+struct opts;
 
 struct loader {
 	struct resets_bpf *skel;
@@ -20,13 +21,13 @@ struct loader {
 	bool have_receive; /* tcp_receive_reset attached */
 	bool have_listen_drop; /* kfree_skb with TCP_LISTEN_OVERFLOW attached */
 	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
+	bool sample; /* events go to the ring buffer (not serve without --log) */
 };
 
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
 
 /* Probe, choose programs, load and attach.  Prints one error line on failure. */
-int loader_start(struct loader *l, uint64_t ringbuf_bytes, const char *btf_path,
-		 unsigned int disabled, int verbose);
+int loader_start(struct loader *l, const struct opts *o);
 void loader_stop(struct loader *l);
 /* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
 void loader_flush_pending(const struct loader *l);

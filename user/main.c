@@ -260,11 +260,12 @@ static int cmd_watch(struct opts *o)
 		if (o->log_path && !(w.out = open_log(o->log_path)))
 			return 1;
 	}
-	if (loader_start(&l, o->ringbuf_bytes, o->btf_path, o->disabled, o->verbose))
+	if (loader_start(&l, o))
 		goto out;
 	if (wire_start(&wire, &l, o))
 		goto out;
-	if (serving && serve_start(&serve, o->listen ? o->listen : SERVE_DEFAULT_LISTEN, &l, &wire))
+	if (serving && serve_start(&serve, o->listen ? o->listen : SERVE_DEFAULT_LISTEN,
+				   o->bpf_stats, &l, &wire))
 		goto out;
 	last_scan = clock_ns(CLOCK_MONOTONIC);
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
@@ -315,7 +316,12 @@ static int cmd_watch(struct opts *o)
 					fclose(w.out);
 					w.out = NULL;
 				}
-				if (o->log_path) {
+				if (o->log_path && !l.sample)
+					log_warn(
+						"--log %s: not started with --log, this instance only "
+						"counts; restart it to log events",
+						o->log_path);
+				else if (o->log_path) {
 					FILE *f = open_log(o->log_path);
 
 					/* keep the old file if the new one cannot be opened */

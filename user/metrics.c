@@ -80,7 +80,7 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	}
 
 	family(f, "rstwatch_events_total", "counter",
-	       "Events sampled to user space through the ring buffer.");
+	       "Events sampled to user space through the ring buffer (serve samples only with --log).");
 	fprintf(f, "rstwatch_events_total %llu\n", (unsigned long long)s->events);
 	family(f, "rstwatch_events_lost_total", "counter",
 	       "Events lost because the ring buffer was full (counts stay exact).");

@@ -89,6 +89,8 @@ void opts_usage(FILE *f)
 	      "  -i, --interface IFS   wire view (XDP, TC) only on these interfaces (default all)\n"
 	      "      --xdp-mode MODE   auto (default: native on virtual devices, generic on\n"
 	      "                        physical NICs, which some drivers reset), generic, native\n"
+	      "      --fallback MODE   kernels before 6.10: how to see the resets their\n"
+	      "                        tracepoint misses: auto (default), fentry, kprobe\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "      --interval SECS   top: seconds between refreshes (default 1)\n"
@@ -96,6 +98,9 @@ void opts_usage(FILE *f)
 	      "                        always, never\n"
 	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
 	      "      --log FILE        serve: JSON Lines event log, reopened on SIGHUP\n"
+	      "                        (without it, serve only counts: no per-event samples)\n"
+	      "      --bpf-stats       serve: turn on the kernel's BPF run-time statistics\n"
+	      "                        (host-wide, costs ~20 ns per program run)\n"
 	      "      --config FILE     options from FILE, one 'option = value' per line\n"
 	      "                        (serve reads /etc/rstwatch/rstwatch.conf if it exists,\n"
 	      "                        and again on SIGHUP)\n"
@@ -130,7 +135,9 @@ enum {
 	OPT_LOG,
 	OPT_CONFIG,
 	OPT_COLOR,
-	OPT_INTERVAL
+	OPT_INTERVAL,
+	OPT_FALLBACK,
+	OPT_BPF_STATS
 };
 
 static const struct option longopts[] = {
@@ -149,6 +156,8 @@ static const struct option longopts[] = {
 	{ "disable", required_argument, NULL, OPT_DISABLE },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "fallback", required_argument, NULL, OPT_FALLBACK },
+	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -352,6 +361,23 @@ again:
 					 optarg);
 				return OPTS_USAGE;
 			}
+			break;
+		case OPT_FALLBACK:
+			if (strcmp(optarg, "auto") == 0) {
+				o->fallback = FALLBACK_AUTO;
+			} else if (strcmp(optarg, "fentry") == 0) {
+				o->fallback = FALLBACK_FENTRY;
+			} else if (strcmp(optarg, "kprobe") == 0) {
+				o->fallback = FALLBACK_KPROBE;
+			} else {
+				snprintf(err, errlen,
+					 "--fallback: '%.64s' is not auto, fentry or kprobe",
+					 optarg);
+				return OPTS_USAGE;
+			}
+			break;
+		case OPT_BPF_STATS:
+			o->bpf_stats = true;
 			break;
 		case OPT_LISTEN:
 			if (!*optarg || !strchr(optarg, ':')) {

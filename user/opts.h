@@ -35,6 +35,8 @@ struct opts {
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
 	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
 	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
+	int fallback; /* FALLBACK_AUTO, _FENTRY, _KPROBE (--fallback) */
+	bool bpf_stats; /* serve: turn on the kernel's BPF run-time statistics */
 	const char *listen; /* serve: --listen ADDR:PORT */
 	const char *log_path; /* serve: --log FILE */
 	const char *config_path; /* --config FILE */
@@ -53,6 +55,13 @@ enum {
 
 /* --xdp-mode: auto = native on virtual devices (veth...), generic on physical NICs */
 enum { XDP_MODE_AUTO = 0, XDP_MODE_GENERIC, XDP_MODE_NATIVE };
+
+/*
+ * --fallback: how to see the resets that the tcp_send_reset tracepoint misses
+ * on kernels before 6.10 (no socket, TIME_WAIT, request sockets).  auto =
+ * fentry where BPF trampolines work, kprobe otherwise.
+ */
+enum { FALLBACK_AUTO = 0, FALLBACK_FENTRY, FALLBACK_KPROBE };
 
 enum { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 

@@ -312,7 +312,8 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-int serve_start(struct serve *s, const char *listen, struct loader *l, struct wire *w)
+int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
+		struct wire *w)
 {
 	struct sockaddr_storage sa;
 	unsigned int salen;
@@ -328,10 +329,16 @@ int serve_start(struct serve *s, const char *listen, struct loader *l, struct wi
 	}
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* run time and count per program; stays on while this fd is open */
-	s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (s->stats_fd < 0)
-		log_warn("cannot enable bpf_stats (%s): program run time reads 0", strerror(errno));
+	/*
+	 * Run time and count per program, host-wide, while this fd is open.
+	 * Opt-in: every BPF program on the host pays two clock reads per run.
+	 */
+	if (bpf_stats) {
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0)
+			log_warn("cannot enable bpf_stats (%s): program run time reads 0",
+				 strerror(errno));
+	}
 	s->http = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u,

@@ -23,7 +23,8 @@ struct serve {
  * HTTP for /metrics and a landing page, in libmicrohttpd's own thread: a
  * slow or hostile client never stalls event processing.
  */
-int serve_start(struct serve *s, const char *listen, struct loader *l, struct wire *w);
+int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
+		struct wire *w);
 void serve_stop(struct serve *s);
 /* Parse "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address; 0 on success. */
 int serve_parse_listen(const char *listen, void *sockaddr_storage, unsigned int *len);

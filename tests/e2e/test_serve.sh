@@ -19,11 +19,13 @@ metric() { # NAME{LABELS}: its value in a fresh scrape
 	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# Without --log, serve only counts: exact counters, no samples in the ring
+# buffer.  --bpf-stats turns on the kernel's run-time statistics for its life.
 test_serve_metrics_exact() {
 	local a0 c0 d_srv=0 n
 	core_setup || return 1
 	rw_stop
-	serve_start || return 1
+	serve_start --bpf-stats || return 1
 	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m0" || e2e_fail "no /metrics"
 	promtool check metrics <"$T/m0" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
 	a0=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
@@ -47,6 +49,8 @@ test_serve_metrics_exact() {
 		e2e_fail "build_info: $(grep build_info "$T/m1")"
 	grep -qE '^rstwatch_bpf_program_runs_total\{program="send_reset"\} [1-9]' "$T/m1" ||
 		e2e_fail "bpf_stats: $(grep program_runs "$T/m1")"
+	expect_eq "events sampled by serve without --log" "$(metric rstwatch_events_total)" 0
+	expect_eq "events lost by serve without --log" "$(metric rstwatch_events_lost_total)" 0
 	curl -sI "http://127.0.0.1:$SERVE_PORT/metrics" | grep -qi '^content-type: text/plain; version=0.0.4' ||
 		e2e_fail "content type"
 }
@@ -200,6 +204,20 @@ test_serve_config() {
 	v1=$(metric 'rstwatch_resets_sent_total{cause="closed_port"}')
 	expect_eq "closed_port counted across reloads" "$((v1 - v0))" 3
 	kill -0 "$SERVE_PID" || e2e_fail "serve died"
+	kill -INT "$SERVE_PID"
+	wait_exit "$SERVE_PID" 5 || e2e_fail "serve did not stop"
+	# started without a log, serve only counts: a log added later needs a restart
+	printf 'listen = 127.0.0.1:%s\n' "$SERVE_PORT" >"$conf"
+	"$RSTWATCH" serve -v --config "$conf" >"$T/serve.out" 2>"$T/serve2.err" &
+	SERVE_PID=$!
+	NS_BG_PIDS+=("$SERVE_PID")
+	ns_wait_line "$T/serve2.err" watching 10 || { e2e_fail "serve: $(cat "$T/serve2.err")"; return 1; }
+	printf 'listen = 127.0.0.1:%s\nlog = %s\n' "$SERVE_PORT" "$T/c.jsonl" >"$conf"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/serve2.err" "--log $T/c.jsonl: not started with --log, this instance only counts; restart it to log events" 5 ||
+		e2e_fail "no word that --log needs a restart: $(cat "$T/serve2.err")"
+	kill -INT "$SERVE_PID"
+	wait_exit "$SERVE_PID" 5 || e2e_fail "serve did not stop"
 	# at start, a bad file is an error with the file and line, exit 2
 	printf 'json = maybe\n' >"$T/bad.conf"
 	expect_eq "bad config exit status" "$("$RSTWATCH" serve --config "$T/bad.conf" >/dev/null 2>"$T/bad.err"; echo $?)" 2

@@ -597,6 +597,18 @@ TEST(wire_flags)
 	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "auto"), OPTS_RUN);
 	CHECK_EQ_INT(o.xdp_mode, XDP_MODE_AUTO);
 	CHECK_EQ_INT(PARSE(&o, "--xdp-mode", "offload"), OPTS_USAGE);
+	CHECK_EQ_INT(o.fallback, FALLBACK_AUTO);
+	CHECK_EQ_INT(PARSE(&o, "--fallback", "kprobe"), OPTS_RUN);
+	CHECK_EQ_INT(o.fallback, FALLBACK_KPROBE);
+	CHECK_EQ_INT(PARSE(&o, "--fallback", "fentry"), OPTS_RUN);
+	CHECK_EQ_INT(o.fallback, FALLBACK_FENTRY);
+	CHECK_EQ_INT(PARSE(&o, "--fallback", "auto"), OPTS_RUN);
+	CHECK_EQ_INT(o.fallback, FALLBACK_AUTO);
+	CHECK_EQ_INT(PARSE(&o, "--fallback", "uprobe"), OPTS_USAGE);
+	CHECK(strstr(err, "--fallback: 'uprobe' is not auto, fentry or kprobe") != NULL);
+	CHECK(!o.bpf_stats);
+	CHECK_EQ_INT(PARSE(&o, "serve", "--bpf-stats"), OPTS_RUN);
+	CHECK(o.bpf_stats);
 	CHECK_EQ_INT(PARSE(&o, "-i", ""), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-i", ",eth0"), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-i", "eth0,,eth1"), OPTS_USAGE);
