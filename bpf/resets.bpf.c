@@ -236,7 +236,15 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 }
 
 /* Facts from a socket; only full sockets have more than the common part. */
-static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
+static __always_inline __u64 cookie_of(struct sock *sk, bool kprobe)
+{
+	/* kprobes have no BTF pointers for the helper: the cookie, if one was made */
+	if (kprobe)
+		return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	return bpf_get_socket_cookie(sk);
+}
+
+static __always_inline __u32 sk_facts_of(struct sock *sk, struct rstw_event *e, bool kprobe)
 {
 	__u32 facts = 0;
 	unsigned long flags;
@@ -244,7 +252,7 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->netns = netns_of_sk(sk);
-	e->cookie = bpf_get_socket_cookie(sk);
+	e->cookie = cookie_of(sk, kprobe);
 	if (e->state == TCP_TIME_WAIT || e->state == TCP_NEW_SYN_RECV)
 		return 0;
 
@@ -277,6 +285,55 @@ static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
 		e->sk_ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
 	}
 	return facts;
+}
+
+static __always_inline __u32 sk_facts(struct sock *sk, struct rstw_event *e)
+{
+	return sk_facts_of(sk, e, false);
+}
+
+/*
+ * Kernels whose tcp_send_reset has no reason: what the socket shows about an
+ * active reset (no segment), in the reason slot (see RSTW_EVID_* in
+ * include/rstwatch.h).  Only what tcp_close(), tcp_disconnect() and
+ * tcp_keepalive_timer() leave behind; anything else stays RSTW_REASON_NONE.
+ */
+static __always_inline __u32 active_evidence(struct sock *sk, __u32 facts, __u8 state)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	unsigned long flags;
+	int linger2;
+
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN ||
+	    (facts & RSTW_F_SEGMENT))
+		return RSTW_REASON_NONE;
+	flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	if (flags & (1UL << SOCK_DEAD)) {
+		linger2 = BPF_CORE_READ(tp, linger2);
+		/* after sock_orphan() in tcp_close(): FIN_WAIT2 with linger2 < 0, else memory */
+		if (linger2 < 0)
+			return RSTW_EVID_LINGER2;
+		if (facts & RSTW_F_TASK)
+			return RSTW_EVID_CLOSED_DEAD;
+	}
+	if (!(facts & RSTW_F_TASK) && (flags & (1UL << SOCK_KEEPOPEN))) {
+		__u32 probes = BPF_CORE_READ_BITFIELD_PROBED(tp, keepalive_probes);
+		__u32 out = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_probes_out);
+
+		if (!probes) {
+			struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+
+			probes = BPF_CORE_READ_BITFIELD_PROBED(net,
+							       ipv4.sysctl_tcp_keepalive_probes);
+		}
+		if (out && out >= probes)
+			return RSTW_EVID_KEEPALIVE;
+	}
+	/* a child of a listener being closed: never accepted, not yet orphaned */
+	if ((facts & RSTW_F_TASK) && !(flags & (1UL << SOCK_DEAD)) && !BPF_CORE_READ(sk, sk_socket))
+		return RSTW_EVID_NEVER_ACCEPTED;
+	return RSTW_REASON_NONE;
 }
 
 static __always_inline struct rstw_listener *listener_of(__u32 netns, __u16 port)
@@ -455,14 +512,14 @@ static __always_inline void pending_flush(struct pending_rx *p)
 }
 
 static __always_inline int handle_send(const void *ctx, struct sock *sk, struct sk_buff *skb,
-				       __u32 reason)
+				       __u32 reason, bool kprobe)
 {
 	struct pending_rx *p = pending_get();
 	struct rstw_event *e;
 	__u32 facts;
 
 	if (p && p->valid) {
-		if (sk && p->cookie == bpf_get_socket_cookie(sk)) {
+		if (sk && p->cookie == cookie_of(sk, kprobe)) {
 			p->valid = 0; /* that "received" reset was this abort */
 			stat_inc(RSTW_STAT_NOT_RECEIVED);
 		} else {
@@ -474,7 +531,7 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		return 0;
 	facts = context_facts(ctx, e);
 	if (sk)
-		facts |= sk_facts(sk, e);
+		facts |= sk_facts_of(sk, e, kprobe);
 	if (skb && tuple_from_skb(skb, e)) {
 		facts |= RSTW_F_SEGMENT;
 		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
@@ -490,6 +547,8 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		last_listener_lookup(e);
 	if (facts & RSTW_F_SEGMENT)
 		stack_rst_note(e);
+	if (!send_reset_has_reason() && sk)
+		e->reason = active_evidence(sk, facts, e->state);
 	emit(e, RSTW_DIR_SENT, facts);
 	return 0;
 }
@@ -501,7 +560,81 @@ int BPF_PROG(send_reset, struct sock *sk, struct sk_buff *skb)
 
 	if (send_reset_has_reason())
 		reason = (__u32)ctx[2];
-	return handle_send(ctx, sk, skb, reason);
+	return handle_send(ctx, sk, skb, reason, false);
+}
+
+/*
+ * The fallback rung, for kernels whose tcp_send_reset fires only with a full
+ * socket (before 6.10): tcp_v4_send_reset()/tcp_v6_send_reset() are entered
+ * for every reset answering a segment; the tracepoint inside them already
+ * covers full sockets, so only the rest is taken here: no socket, TIME_WAIT
+ * and request sockets.  The early returns before the kernel sends (never a
+ * reset to a reset; no socket and a destination that is not local) are
+ * repeated so that the count matches TcpOutRsts.
+ */
+#define RSTW_RTN_LOCAL 2
+#define RSTW_RTF_LOCAL 0x80000000u
+
+static __always_inline bool sk_is_full(const struct sock *sk)
+{
+	__u8 st = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	return st != TCP_TIME_WAIT && st != TCP_NEW_SYN_RECV;
+}
+
+static __always_inline bool kernel_would_reset(const struct sock *sk, struct sk_buff *skb, bool v6)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned long dst;
+	__u8 flags = 0;
+
+	if (th == (__u16)~0U || bpf_probe_read_kernel(&flags, 1, head + th + 13))
+		return false;
+	if (flags & RSTW_TCP_RST)
+		return false;
+	if (sk)
+		return true;
+	dst = BPF_CORE_READ(skb, _skb_refdst) & ~1UL; /* SKB_DST_PTRMASK */
+	if (!dst)
+		return false;
+	if (v6)
+		return BPF_CORE_READ((struct rt6_info *)dst, rt6i_flags) & RSTW_RTF_LOCAL;
+	return BPF_CORE_READ((struct rtable *)dst, rt_type) == RSTW_RTN_LOCAL;
+}
+
+static __always_inline int fallback_send(const void *ctx, struct sock *sk, struct sk_buff *skb,
+					 bool v6, bool kprobe)
+{
+	if (!skb || (sk && sk_is_full(sk)))
+		return 0; /* the tracepoint reports it */
+	if (!kernel_would_reset(sk, skb, v6))
+		return 0;
+	return handle_send(ctx, sk, skb, RSTW_REASON_NONE, kprobe);
+}
+
+SEC("fentry/tcp_v4_send_reset")
+int BPF_PROG(send_reset_v4_fentry, struct sock *sk, struct sk_buff *skb)
+{
+	return fallback_send(ctx, sk, skb, false, false);
+}
+
+SEC("fentry/tcp_v6_send_reset")
+int BPF_PROG(send_reset_v6_fentry, struct sock *sk, struct sk_buff *skb)
+{
+	return fallback_send(ctx, sk, skb, true, false);
+}
+
+SEC("kprobe/tcp_v4_send_reset")
+int BPF_KPROBE(send_reset_v4_kprobe, struct sock *sk, struct sk_buff *skb)
+{
+	return fallback_send(ctx, sk, skb, false, true);
+}
+
+SEC("kprobe/tcp_v6_send_reset")
+int BPF_KPROBE(send_reset_v6_kprobe, struct sock *sk, struct sk_buff *skb)
+{
+	return fallback_send(ctx, sk, skb, true, true);
 }
 
 SEC("tp_btf/tcp_receive_reset")

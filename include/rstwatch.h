@@ -26,6 +26,16 @@ enum rstw_dir {
 
 /* Kernel reason slot when the kernel gives none (tracepoint without `reason`). */
 #define RSTW_REASON_NONE 63u
+/*
+ * Kernels whose tcp_send_reset has no reason field: the reason slot of an
+ * active reset carries what the socket showed instead (bpf/resets.bpf.c,
+ * active_evidence()), never a kernel reason.
+ */
+#define RSTW_EVID_KEEPALIVE 62u /* keepalive on, probes unanswered, from a timer */
+#define RSTW_EVID_LINGER2 61u /* orphaned with TCP_LINGER2 < 0 */
+#define RSTW_EVID_CLOSED_DEAD 60u /* orphaned by close(), reset in the same call */
+#define RSTW_EVID_NEVER_ACCEPTED 59u /* in a syscall, never had a file (listener closing) */
+#define RSTW_EVID_MIN 59u
 /* Syscall slot when not in process context, or the number does not fit. */
 #define RSTW_SYSCALL_NONE 0x3ffu
 

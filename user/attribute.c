@@ -13,6 +13,7 @@ enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct caus
 	in->reason = rstw_key_kind(key) == RSTW_KIND_RESET ? reasons_name(r, rstw_key_reason(key)) :
 							     NULL;
 	in->syscall = sysnr == RSTW_SYSCALL_NONE ? NULL : syscall_name(sysnr);
+	in->evidence = cause_evidence_of(key, in->reason);
 	return cause_attribute(in);
 }
 

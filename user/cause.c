@@ -21,6 +21,7 @@ struct cause_rule {
 	int state; /* TCP state, -1 any, 0 = no socket */
 	const char *const *syscalls; /* NULL any, else one of (in process context) */
 	enum rstw_cause cause;
+	uint32_t evidence; /* 0 any, else this RSTW_EVID_* */
 };
 
 #define TCP_SYN_SENT_S 2
@@ -35,59 +36,77 @@ static const char *const netlink_calls[] = { "sendmsg", "sendto", "write", "writ
 
 static const struct cause_rule rules[] = {
 	/* sent, with the kernel's reason */
-	{ RSTW_DIR_SENT, "NO_SOCKET", RSTW_F_SYN, 0, -1, NULL, CAUSE_CLOSED_PORT },
-	{ RSTW_DIR_SENT, "NO_SOCKET", 0, 0, -1, NULL, CAUSE_NO_SOCKET },
-	{ RSTW_DIR_SENT, "TCP_ABORT_ON_CLOSE", 0, 0, -1, NULL, CAUSE_ABORT_ON_CLOSE },
-	{ RSTW_DIR_SENT, "TCP_ABORT_ON_LINGER", 0, 0, -1, NULL, CAUSE_LINGER2_ABORT },
-	{ RSTW_DIR_SENT, "TCP_ABORT_ON_DATA", 0, 0, -1, NULL, CAUSE_ABORT_ON_DATA },
-	{ RSTW_DIR_SENT, "TCP_TIMEWAIT_SOCKET", 0, 0, -1, NULL, CAUSE_TIMEWAIT },
-	{ RSTW_DIR_SENT, "TCP_KEEPALIVE_TIMEOUT", 0, 0, -1, NULL, CAUSE_KEEPALIVE_TIMEOUT },
+	{ RSTW_DIR_SENT, "NO_SOCKET", RSTW_F_SYN, 0, -1, NULL, CAUSE_CLOSED_PORT, 0 },
+	{ RSTW_DIR_SENT, "NO_SOCKET", 0, 0, -1, NULL, CAUSE_NO_SOCKET, 0 },
+	{ RSTW_DIR_SENT, "TCP_ABORT_ON_CLOSE", 0, 0, -1, NULL, CAUSE_ABORT_ON_CLOSE, 0 },
+	{ RSTW_DIR_SENT, "TCP_ABORT_ON_LINGER", 0, 0, -1, NULL, CAUSE_LINGER2_ABORT, 0 },
+	{ RSTW_DIR_SENT, "TCP_ABORT_ON_DATA", 0, 0, -1, NULL, CAUSE_ABORT_ON_DATA, 0 },
+	{ RSTW_DIR_SENT, "TCP_TIMEWAIT_SOCKET", 0, 0, -1, NULL, CAUSE_TIMEWAIT, 0 },
+	{ RSTW_DIR_SENT, "TCP_KEEPALIVE_TIMEOUT", 0, 0, -1, NULL, CAUSE_KEEPALIVE_TIMEOUT, 0 },
 	{ RSTW_DIR_SENT, "INVALID_SYN", RSTW_F_LISTEN_FULL, 0, TCP_LISTEN_S, NULL,
-	  CAUSE_LISTEN_OVERFLOW },
-	{ RSTW_DIR_SENT, "INVALID_SYN", 0, 0, -1, NULL, CAUSE_INVALID_SYN },
-	{ RSTW_DIR_SENT, "TCP_INVALID_ACK_SEQUENCE", 0, 0, -1, NULL, CAUSE_INVALID_ACK },
-	{ RSTW_DIR_SENT, "TCP_TOO_OLD_ACK", 0, 0, -1, NULL, CAUSE_INVALID_ACK },
-	{ RSTW_DIR_SENT, "TCP_OLD_ACK", 0, 0, -1, NULL, CAUSE_INVALID_ACK },
-	{ RSTW_DIR_SENT, "TCP_ACK_UNSENT_DATA", 0, 0, -1, NULL, CAUSE_INVALID_ACK },
-	{ RSTW_DIR_SENT, "TCP_FLAGS", 0, 0, -1, NULL, CAUSE_BAD_FLAGS },
-	{ RSTW_DIR_SENT, "TCP_RFC7323_PAWS", 0, 0, -1, NULL, CAUSE_PAWS },
-	{ RSTW_DIR_SENT, "TCP_ABORT_ON_MEMORY", 0, 0, -1, NULL, CAUSE_ABORT_ON_MEMORY },
+	  CAUSE_LISTEN_OVERFLOW, 0 },
+	{ RSTW_DIR_SENT, "INVALID_SYN", 0, 0, -1, NULL, CAUSE_INVALID_SYN, 0 },
+	{ RSTW_DIR_SENT, "TCP_INVALID_ACK_SEQUENCE", 0, 0, -1, NULL, CAUSE_INVALID_ACK, 0 },
+	{ RSTW_DIR_SENT, "TCP_TOO_OLD_ACK", 0, 0, -1, NULL, CAUSE_INVALID_ACK, 0 },
+	{ RSTW_DIR_SENT, "TCP_OLD_ACK", 0, 0, -1, NULL, CAUSE_INVALID_ACK, 0 },
+	{ RSTW_DIR_SENT, "TCP_ACK_UNSENT_DATA", 0, 0, -1, NULL, CAUSE_INVALID_ACK, 0 },
+	{ RSTW_DIR_SENT, "TCP_FLAGS", 0, 0, -1, NULL, CAUSE_BAD_FLAGS, 0 },
+	{ RSTW_DIR_SENT, "TCP_RFC7323_PAWS", 0, 0, -1, NULL, CAUSE_PAWS, 0 },
+	{ RSTW_DIR_SENT, "TCP_ABORT_ON_MEMORY", 0, 0, -1, NULL, CAUSE_ABORT_ON_MEMORY, 0 },
 	/* tcp_disconnect() in CLOSING/LAST_ACK with unsent data: the same actions as TCP_STATE */
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK, 0, -1, connect_calls,
-	  CAUSE_DISCONNECT },
+	  CAUSE_DISCONNECT, 0 },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
-	  CAUSE_LISTENER_CLOSED },
+	  CAUSE_LISTENER_CLOSED, 0 },
 	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL,
-	  CAUSE_LINGER_ABORT },
-	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", 0, 0, -1, NULL, CAUSE_DISCONNECT },
+	  CAUSE_LINGER_ABORT, 0 },
+	{ RSTW_DIR_SENT, "TCP_DISCONNECT_WITH_DATA", 0, 0, -1, NULL, CAUSE_DISCONNECT, 0 },
 	/* TCP_STATE covers several actions; the syscall in progress tells them apart */
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT },
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, netlink_calls, CAUSE_ADMIN_KILL },
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, connect_calls, CAUSE_DISCONNECT, 0 },
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK, 0, -1, netlink_calls, CAUSE_ADMIN_KILL, 0 },
 	/* accept-queue children of a closing listener inherit its SO_LINGER: so first */
 	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_ORPHAN, 0, -1, NULL,
-	  CAUSE_LISTENER_CLOSED },
+	  CAUSE_LISTENER_CLOSED, 0 },
 	/* close(), or exit: a killed process closes its files from whatever syscall it was in */
-	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL,
-	  CAUSE_LINGER_ABORT },
-	{ RSTW_DIR_SENT, "MPTCP_RST_*", 0, 0, -1, NULL, CAUSE_MPTCP },
+	{ RSTW_DIR_SENT, "TCP_STATE", RSTW_F_TASK | RSTW_F_LINGER0, 0, -1, NULL, CAUSE_LINGER_ABORT,
+	  0 },
+	{ RSTW_DIR_SENT, "MPTCP_RST_*", 0, 0, -1, NULL, CAUSE_MPTCP, 0 },
 
-	/* sent, on kernels whose tracepoint has no reason: infer from facts */
-	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_SYN, 0, 0, NULL, CAUSE_CLOSED_PORT },
-	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT, 0, 0, NULL, CAUSE_NO_SOCKET },
-	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT, 0, TCP_TIME_WAIT_S, NULL, CAUSE_TIMEWAIT },
+	/*
+	 * sent, on kernels whose tracepoint has no reason (before 6.10): infer
+	 * from facts, and from the evidence the BPF side put in the reason slot.
+	 * Only what the evidence proves; the rest stays unknown.
+	 */
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_SYN, 0, 0, NULL, CAUSE_CLOSED_PORT, 0 },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT, 0, 0, NULL, CAUSE_NO_SOCKET, 0 },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT, 0, TCP_TIME_WAIT_S, NULL, CAUSE_TIMEWAIT, 0 },
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_LISTEN_FULL, 0, TCP_LISTEN_S, NULL,
-	  CAUSE_LISTEN_OVERFLOW },
+	  CAUSE_LISTEN_OVERFLOW, 0 },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_RCV_SHUT, 0, -1, NULL,
+	  CAUSE_ABORT_ON_DATA, 0 },
+	{ RSTW_DIR_SENT, NO_REASON, 0, RSTW_F_SEGMENT | RSTW_F_TASK, -1, NULL,
+	  CAUSE_KEEPALIVE_TIMEOUT, RSTW_EVID_KEEPALIVE },
+	{ RSTW_DIR_SENT, NO_REASON, 0, RSTW_F_SEGMENT, -1, NULL, CAUSE_LINGER2_ABORT,
+	  RSTW_EVID_LINGER2 },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK, RSTW_F_SEGMENT, -1, connect_calls,
+	  CAUSE_DISCONNECT, 0 },
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK, RSTW_F_SEGMENT, -1, netlink_calls,
+	  CAUSE_ADMIN_KILL, 0 },
 	/* tcp_close() checks unread data before SO_LINGER 0 */
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK | RSTW_F_UNREAD, RSTW_F_SEGMENT, -1, close_calls,
-	  CAUSE_ABORT_ON_CLOSE },
+	  CAUSE_ABORT_ON_CLOSE, 0 },
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK | RSTW_F_LINGER0, RSTW_F_SEGMENT, -1, close_calls,
-	  CAUSE_LINGER_ABORT },
-	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_RCV_SHUT, 0, -1, NULL,
-	  CAUSE_ABORT_ON_DATA },
+	  CAUSE_LINGER_ABORT, 0 },
+	/* after sock_orphan() in tcp_close(), with no unread data, linger or linger2: tcp_check_oom() */
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK, RSTW_F_SEGMENT | RSTW_F_UNREAD | RSTW_F_LINGER0,
+	  -1, close_calls, CAUSE_ABORT_ON_MEMORY, RSTW_EVID_CLOSED_DEAD },
+	/* inet_csk_listen_stop(): the accept queue's children, disconnected before orphaning */
+	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_TASK, RSTW_F_SEGMENT, -1, close_calls,
+	  CAUSE_LISTENER_CLOSED, RSTW_EVID_NEVER_ACCEPTED },
 
 	/* received */
-	{ RSTW_DIR_RECEIVED, ANY_REASON, 0, 0, TCP_SYN_SENT_S, NULL, CAUSE_REFUSED },
-	{ RSTW_DIR_RECEIVED, ANY_REASON, 0, 0, -1, NULL, CAUSE_PEER_RESET },
+	{ RSTW_DIR_RECEIVED, ANY_REASON, 0, 0, TCP_SYN_SENT_S, NULL, CAUSE_REFUSED, 0 },
+	{ RSTW_DIR_RECEIVED, ANY_REASON, 0, 0, -1, NULL, CAUSE_PEER_RESET, 0 },
 };
 
 static bool reason_matches(const char *rule, const char *reason)
@@ -157,9 +176,51 @@ enum rstw_cause cause_attribute(const struct cause_input *in)
 			continue;
 		if (!syscall_in(r->syscalls, in->syscall))
 			continue;
+		if (r->evidence && r->evidence != in->evidence)
+			continue;
 		return r->cause;
 	}
 	return CAUSE_UNKNOWN;
+}
+
+uint32_t cause_evidence_of(uint32_t key, const char *reason)
+{
+	uint32_t slot = rstw_key_reason(key);
+
+	if (rstw_key_kind(key) != RSTW_KIND_RESET || reason)
+		return 0;
+	return slot >= RSTW_EVID_MIN && slot < RSTW_REASON_NONE ? slot : 0;
+}
+
+const char *cause_evidence_name(uint32_t evidence)
+{
+	switch (evidence) {
+	case RSTW_EVID_KEEPALIVE:
+		return "keepalive_exhausted";
+	case RSTW_EVID_LINGER2:
+		return "orphan_linger2_negative";
+	case RSTW_EVID_CLOSED_DEAD:
+		return "orphaned_by_close";
+	case RSTW_EVID_NEVER_ACCEPTED:
+		return "never_accepted";
+	}
+	return NULL;
+}
+
+void cause_facts_names(uint32_t key, char *buf, size_t len)
+{
+	static const char *const names[8] = { "segment", "syn",		"task",	  "linger0",
+					      "orphan",	 "listen_full", "unread", "rcv_shut" };
+	uint32_t facts = rstw_key_facts(key);
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int i = 0; i < 8 && off < len; i++) {
+		if (!(facts & (1u << i)))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[i]);
+	}
 }
 
 void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size_t len)

@@ -16,7 +16,15 @@ struct cause_input {
 	uint32_t key; /* fact key (include/rstwatch.h) */
 	const char *reason; /* kernel reason name without prefix, NULL if none */
 	const char *syscall; /* syscall name if in process context, else NULL */
+	uint32_t evidence; /* RSTW_EVID_* when the kernel gave no reason, else 0 */
 };
+
+/* The RSTW_EVID_* a key carries: only a reset without a kernel reason has one. */
+uint32_t cause_evidence_of(uint32_t key, const char *reason);
+/* "keepalive_exhausted" etc. for an RSTW_EVID_* value, NULL for 0 */
+const char *cause_evidence_name(uint32_t evidence);
+/* The facts of a key as names ("segment", "syn", ...), comma-separated. */
+void cause_facts_names(uint32_t key, char *buf, size_t len);
 
 enum rstw_cause cause_attribute(const struct cause_input *in);
 

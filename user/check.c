@@ -83,6 +83,19 @@ int cmd_check(const struct opts *o)
 			     d :
 			     "no reason field (before Linux 6.10): causes inferred from socket facts");
 	}
+	{
+		static const char *const how[] = {
+			[RUNG_TRACEPOINT] = "the tracepoint fires for every reset (Linux 6.10+)",
+			[RUNG_FENTRY] = "fentry on tcp_v4_send_reset, tcp_v6_send_reset "
+					"(a BPF trampoline call per reset answering a segment)",
+			[RUNG_KPROBE] = "kprobe on tcp_v4_send_reset, tcp_v6_send_reset (an ftrace "
+					"or breakpoint trap per call: a few times fentry's cost)",
+			[RUNG_PARTIAL] = "not seen: neither fentry nor kprobe works here",
+		};
+
+		line(l.rung != RUNG_PARTIAL,
+		     "resets without a full socket (closed port, TIME_WAIT)", how[l.rung]);
+	}
 	line(l.have_receive, "tp_btf/tcp_receive_reset (received resets)", NULL);
 	line(l.ctx_known, "process vs softirq context",
 	     l.ctx_known ? "task stack + pt_regs" : "needs x86-64 and bpf_task_pt_regs");
@@ -99,6 +112,10 @@ int cmd_check(const struct opts *o)
 	     o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
 	     o->xdp_mode == XDP_MODE_GENERIC ? "generic mode" :
 					       "native on virtual devices, generic on NICs");
+	if (l.rung_why[0])
+		printf("rung:       %s (fentry: %s)\n", loader_rung_name(l.rung), l.rung_why);
+	else
+		printf("rung:       %s\n", loader_rung_name(l.rung));
 	printf("wire:       %zu interface(s)\n", wire.n);
 	for (size_t i = 0; i < wire.n; i++)
 		printf("  %-16s netns %-10u %s%s\n", wire.v[i].ifname, wire.v[i].netns,
@@ -107,7 +124,8 @@ int cmd_check(const struct opts *o)
 		       wire.v[i].xdp_native   ? "xdp-native" :
 						"xdp-generic");
 	printf("result:     ok: the core works%s\n",
-	       l.have_receive && l.ctx_known && l.have_rst_drops && wire.enabled ?
+	       l.have_receive && l.ctx_known && l.have_rst_drops && wire.enabled &&
+			       l.rung != RUNG_PARTIAL ?
 		       "" :
 		       "; some views are degraded (see 'no' above)");
 	ret = 0;

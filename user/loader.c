@@ -133,6 +133,115 @@ static bool task_ctx_supported(const struct btf *btf)
 #endif
 }
 
+const char *loader_rung_name(enum send_rung r)
+{
+	static const char *const names[] = { "tracepoint", "fentry", "kprobe", "partial" };
+
+	return r <= RUNG_PARTIAL ? names[r] : "?";
+}
+
+/*
+ * Do BPF trampolines work here?  Load and attach an empty fentry program on
+ * FUNC.  Some kernels lack them (no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+ * on that arch), others refuse them (lockdown, hypervisor policy: EPERM).
+ */
+static int fentry_works(const struct btf *btf, const char *func)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), fd, link, err;
+
+	if (id < 0)
+		return -ENOENT;
+	popts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rstwatch_probe", "GPL", insns, 2, &popts);
+	if (fd < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	err = link < 0 ? -errno : 0;
+	if (link >= 0)
+		close(link);
+	close(fd);
+	return err;
+}
+
+/* Choose how resets without a full socket are seen; sets autoload. */
+static int choose_rung(struct loader *l, int fallback)
+{
+	struct resets_bpf *sk = l->skel;
+	bool v6 = btf__find_by_name_kind(l->vmlinux, "tcp_v6_send_reset", BTF_KIND_FUNC) >= 0;
+	int err;
+
+	l->rung = RUNG_TRACEPOINT;
+	/* the tracepoint got its own event class when it began to fire for every reset */
+	if (btf__find_by_name_kind(l->vmlinux, "trace_event_raw_tcp_send_reset", BTF_KIND_STRUCT) <
+	    0) {
+		if (fallback != FALLBACK_KPROBE) {
+			err = fentry_works(l->vmlinux, "tcp_v4_send_reset");
+			if (!err) {
+				l->rung = RUNG_FENTRY;
+			} else if (fallback == FALLBACK_FENTRY) {
+				log_err("--fallback fentry: BPF trampolines do not work here "
+					"(tcp_v4_send_reset: %s)",
+					strerror(-err));
+				return -1;
+			} else {
+				snprintf(l->rung_why, sizeof(l->rung_why), "%s", strerror(-err));
+			}
+		}
+		if (l->rung == RUNG_TRACEPOINT)
+			l->rung = RUNG_KPROBE;
+	}
+	bpf_program__set_autoload(sk->progs.send_reset_v4_fentry, l->rung == RUNG_FENTRY);
+	bpf_program__set_autoload(sk->progs.send_reset_v6_fentry, l->rung == RUNG_FENTRY && v6);
+	bpf_program__set_autoload(sk->progs.send_reset_v4_kprobe, l->rung == RUNG_KPROBE);
+	bpf_program__set_autoload(sk->progs.send_reset_v6_kprobe, l->rung == RUNG_KPROBE && v6);
+	/* kprobes may be missing or refused: attached by hand, see attach_rung() */
+	bpf_program__set_autoattach(sk->progs.send_reset_v4_kprobe, false);
+	bpf_program__set_autoattach(sk->progs.send_reset_v6_kprobe, false);
+	if (l->rung != RUNG_TRACEPOINT && !v6)
+		log_info("no tcp_v6_send_reset in this kernel: IPv4 fallback only");
+	return 0;
+}
+
+static int attach_rung(struct loader *l, int fallback)
+{
+	struct resets_bpf *sk = l->skel;
+	int err = 0;
+
+	if (l->rung != RUNG_KPROBE)
+		return 0;
+	sk->links.send_reset_v4_kprobe = bpf_program__attach(sk->progs.send_reset_v4_kprobe);
+	if (!sk->links.send_reset_v4_kprobe)
+		err = -errno;
+	if (!err && bpf_program__autoload(sk->progs.send_reset_v6_kprobe)) {
+		sk->links.send_reset_v6_kprobe =
+			bpf_program__attach(sk->progs.send_reset_v6_kprobe);
+		if (!sk->links.send_reset_v6_kprobe)
+			err = -errno;
+	}
+	if (!err)
+		return 0;
+	if (fallback == FALLBACK_KPROBE) {
+		log_err("--fallback kprobe: cannot attach a kprobe to tcp_v4_send_reset: %s%s",
+			strerror(-err),
+			err == -EACCES || err == -EPERM ?
+				" (perf_event_paranoid or missing CAP_SYS_ADMIN?)" :
+				"");
+		return -1;
+	}
+	bpf_link__destroy(sk->links.send_reset_v4_kprobe);
+	sk->links.send_reset_v4_kprobe = NULL;
+	l->rung = RUNG_PARTIAL;
+	log_warn("degraded: this kernel's tcp_send_reset misses resets without a full socket "
+		 "(closed ports, TIME_WAIT) and neither fentry (%s) nor kprobe (%s) works here",
+		 l->rung_why[0] ? l->rung_why : "not tried", strerror(-err));
+	return 0;
+}
+
 int loader_start(struct loader *l, const struct opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
@@ -188,6 +297,9 @@ int loader_start(struct loader *l, const struct opts *o)
 		log_err("cannot open BPF object: %s", strerror(errno));
 		return -1;
 	}
+
+	if (choose_rung(l, o->fallback))
+		return -1;
 
 	l->ctx_known = task_ctx_supported(l->vmlinux);
 	l->skel->rodata->have_task_ctx = l->ctx_known;
@@ -270,6 +382,13 @@ int loader_start(struct loader *l, const struct opts *o)
 			err == -EPERM || err == -EACCES ? " -- missing CAP_PERFMON?" : "");
 		return -1;
 	}
+	if (attach_rung(l, o->fallback))
+		return -1;
+	if (l->rung == RUNG_FENTRY || l->rung == RUNG_KPROBE)
+		log_info("this kernel's tcp_send_reset fires only with a full socket: %s on "
+			 "tcp_v4_send_reset/tcp_v6_send_reset sees the other resets%s%s%s",
+			 loader_rung_name(l->rung), l->rung_why[0] ? " (fentry: " : "", l->rung_why,
+			 l->rung_why[0] ? ")" : "");
 	log_info("attached: tp_btf/tcp_send_reset%s%s%s%s",
 		 l->have_receive ? ", tp_btf/tcp_receive_reset" : "",
 		 ", tp_btf/inet_sock_set_state",

@@ -12,6 +12,14 @@ struct btf;
 struct ring_buffer;
 struct opts;
 
+/* How sent resets are seen (rstwatch check prints it). */
+enum send_rung {
+	RUNG_TRACEPOINT = 0, /* tcp_send_reset fires for every reset (6.10+) */
+	RUNG_FENTRY, /* + fentry on tcp_v4/v6_send_reset for resets without a full socket */
+	RUNG_KPROBE, /* + kprobe on the same */
+	RUNG_PARTIAL, /* tracepoint only: resets without a full socket are not seen */
+};
+
 struct loader {
 	struct resets_bpf *skel;
 	struct btf *vmlinux;
@@ -22,6 +30,8 @@ struct loader {
 	bool have_listen_drop; /* kfree_skb with TCP_LISTEN_OVERFLOW attached */
 	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
 	bool sample; /* events go to the ring buffer (not serve without --log) */
+	enum send_rung rung;
+	char rung_why[96]; /* why fentry was not used in auto mode, or "" */
 };
 
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -29,6 +39,8 @@ struct loader {
 /* Probe, choose programs, load and attach.  Prints one error line on failure. */
 int loader_start(struct loader *l, const struct opts *o);
 void loader_stop(struct loader *l);
+/* "tracepoint", "fentry", "kprobe", "partial" */
+const char *loader_rung_name(enum send_rung r);
 /* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
 void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);

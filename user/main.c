@@ -99,6 +99,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	}
 	r.cause = attribute_key(&w->l->reasons, e.key, &in);
 	r.reason = in.reason;
+	r.evidence = in.evidence;
 	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
 		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
 	else if (rstw_key_kind(e.key) == RSTW_KIND_RST_DROPPED)

@@ -93,6 +93,14 @@ void out_json_event(FILE *f, const struct report *r)
 	}
 	if (e->unread)
 		jw_kv_uint(&w, "unread_bytes", e->unread);
+	{
+		/* what the cause was read from: the kernel's reason, or these */
+		char facts[96];
+
+		cause_facts_names(e->key, facts, sizeof(facts));
+		jw_kv_string(&w, "facts", facts);
+		jw_kv_string(&w, "evidence", cause_evidence_name(r->evidence));
+	}
 	jw_object_end(&w);
 	fputc('\n', f);
 }

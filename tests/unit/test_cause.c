@@ -386,6 +386,84 @@ TEST(sent_without_reason)
 	}
 }
 
+/* Kernels without a reason: the evidence the BPF side puts in the reason slot. */
+static struct cause_input evidence_input(uint32_t state, uint32_t facts, const char *syscall,
+					 uint32_t evid)
+{
+	struct cause_input in = input(RSTW_DIR_SENT, NULL, state, facts, syscall);
+
+	in.key = rstw_key_make(RSTW_DIR_SENT, evid, state, facts, rstw_key_syscall(in.key));
+	in.evidence = cause_evidence_of(in.key, NULL);
+	return in;
+}
+
+static const struct evidence_case {
+	const char *what;
+	uint32_t state, facts;
+	const char *syscall;
+	uint32_t evid;
+	enum rstw_cause want;
+} evidence_cases[] = {
+	{ "keepalive timer, probes exhausted", S_ESTABLISHED, 0, NULL, RSTW_EVID_KEEPALIVE,
+	  CAUSE_KEEPALIVE_TIMEOUT },
+	{ "keepalive evidence in a syscall is not the timer", S_ESTABLISHED, RSTW_F_TASK, "close",
+	  RSTW_EVID_KEEPALIVE, CAUSE_UNKNOWN },
+	{ "keepalive evidence with a segment", S_ESTABLISHED, RSTW_F_SEGMENT, NULL,
+	  RSTW_EVID_KEEPALIVE, CAUSE_UNKNOWN },
+	{ "orphan, linger2 < 0, in close", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN, "close",
+	  RSTW_EVID_LINGER2, CAUSE_LINGER2_ABORT },
+	{ "orphan, linger2 < 0, from the timer", S_FIN_WAIT2, RSTW_F_ORPHAN, NULL,
+	  RSTW_EVID_LINGER2, CAUSE_LINGER2_ABORT },
+	{ "orphaned by close, nothing else: out of memory", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN,
+	  "close", RSTW_EVID_CLOSED_DEAD, CAUSE_ABORT_ON_MEMORY },
+	{ "orphaned by close, but unread data", S_CLOSE,
+	  RSTW_F_TASK | RSTW_F_ORPHAN | RSTW_F_UNREAD, "close", RSTW_EVID_CLOSED_DEAD,
+	  CAUSE_ABORT_ON_CLOSE },
+	{ "orphaned, in another syscall", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN, "ioctl",
+	  RSTW_EVID_CLOSED_DEAD, CAUSE_UNKNOWN },
+	{ "never accepted, listener closing", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN, "close",
+	  RSTW_EVID_NEVER_ACCEPTED, CAUSE_LISTENER_CLOSED },
+	{ "never accepted, exit", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN, "exit_group",
+	  RSTW_EVID_NEVER_ACCEPTED, CAUSE_LISTENER_CLOSED },
+	{ "connect(AF_UNSPEC)", S_CLOSE, RSTW_F_TASK, "connect", RSTW_REASON_NONE,
+	  CAUSE_DISCONNECT },
+	{ "ss -K", S_CLOSE, RSTW_F_TASK, "sendmsg", RSTW_REASON_NONE, CAUSE_ADMIN_KILL },
+	{ "close, no evidence", S_CLOSE, RSTW_F_TASK, "close", RSTW_REASON_NONE, CAUSE_UNKNOWN },
+	{ "timer, no evidence", S_ESTABLISHED, 0, NULL, RSTW_REASON_NONE, CAUSE_UNKNOWN },
+};
+
+TEST(sent_without_reason_evidence)
+{
+	for (size_t i = 0; i < sizeof(evidence_cases) / sizeof(evidence_cases[0]); i++) {
+		const struct evidence_case *c = &evidence_cases[i];
+		struct cause_input in = evidence_input(c->state, c->facts, c->syscall, c->evid);
+
+		if (!CHECK_EQ_STR(id(cause_attribute(&in)), id(c->want)))
+			NOTE("evidence: %s", c->what);
+	}
+}
+
+TEST(evidence_only_without_a_reason)
+{
+	uint32_t k = rstw_key_make(RSTW_DIR_SENT, RSTW_EVID_KEEPALIVE, S_ESTABLISHED, 0,
+				   RSTW_SYSCALL_NONE);
+	char buf[96];
+
+	CHECK_EQ_INT(cause_evidence_of(k, NULL), RSTW_EVID_KEEPALIVE);
+	/* a kernel that names its reasons: the slot is a reason, not evidence */
+	CHECK_EQ_INT(cause_evidence_of(k, "TCP_STATE"), 0);
+	CHECK_EQ_INT(cause_evidence_of(k | RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT, NULL), 0);
+	k = rstw_key_make(RSTW_DIR_SENT, 3, S_ESTABLISHED, 0, RSTW_SYSCALL_NONE);
+	CHECK_EQ_INT(cause_evidence_of(k, NULL), 0);
+	CHECK_EQ_STR(cause_evidence_name(RSTW_EVID_KEEPALIVE), "keepalive_exhausted");
+	CHECK(cause_evidence_name(0) == NULL);
+	cause_facts_names(rstw_key_make(RSTW_DIR_SENT, 0, 0, RSTW_F_SEGMENT | RSTW_F_SYN, 0), buf,
+			  sizeof(buf));
+	CHECK_EQ_STR(buf, "segment,syn");
+	cause_facts_names(rstw_key_make(RSTW_DIR_SENT, 0, 0, 0xff, 0), buf, 12);
+	CHECK(strlen(buf) < 12);
+}
+
 TEST(no_reason_rules_need_no_reason)
 {
 	/* facts that infer a cause without a reason must not override a given reason */
