@@ -297,9 +297,22 @@ attach_probes() {
 		>"$OUT/attach.caps.txt" 2>&1
 }
 
+# The static rstwatch's HTTP server (libmicrohttpd without GnuTLS: see the
+# Makefile's static block) serves /metrics
+serve_probe() {
+	rstwatch serve -v --listen 127.0.0.1:9864 >"$OUT/serve.out" 2>"$OUT/serve.err" </dev/null &
+	_pid=$!
+	if wait_line "$OUT/serve.err" 'serving /metrics' 60 "$_pid"; then
+		timeout -s KILL 20 wget -q -O "$OUT/metrics.txt" http://127.0.0.1:9864/metrics ||
+			log "serve: wget failed"
+	fi
+	stop_pid "$_pid" TERM
+}
+
 main() {
 	setup
 	attach_probes
+	serve_probe
 	runs=$(echo "${RSTW_RUNS:-default,kprobe,caps}" | tr ',' ' ')
 	base=30000
 	for run in $runs; do

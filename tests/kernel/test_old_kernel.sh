@@ -367,6 +367,9 @@ main() {
 	echo "   ... and as uid 65534 with CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN:"
 	sed 's/^/     | /' "$OUT/attach.caps.txt" 2>/dev/null || true
 
+	check "static rstwatch serve: /metrics has rstwatch_build_info" \
+		"$(grep -c '^rstwatch_build_info{' "$OUT/metrics.txt" 2>/dev/null || true)" 1
+
 	IFS=, read -ra runs <<<"$RUNS"
 	for run in "${runs[@]}"; do
 		check_run "$run"
