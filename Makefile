@@ -212,3 +212,49 @@ $(OUTPUT)/bench/flood: bench/flood.c | $(OUTPUT)
 
 bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood
 	$(Q)bash bench/run.sh
+
+# --- static binaries, for the old-kernel guest tests (tests/kernel) ---
+# static: $(OUTPUT)/static/{rstwatch,rstgen,runcaps,attachprobe}, linked with
+# -static from the same objects and sources as the dynamic build, for an
+# initramfs with no libc.
+# One dependency cannot be static as Debian ships it: libmicrohttpd.a is built
+# with HTTPS and refers to GnuTLS, and libgnutls.a needs libp11-kit, of which
+# Debian ships no static library (p11-kit loads PKCS#11 modules with dlopen).
+# rstwatch never enables TLS (serve's /metrics is plain HTTP), so in the static
+# binary tests/tools/mhd_no_tls.c stands in for GnuTLS: the library init is a
+# no-op and every TLS entry point fails with GNUTLS_E_UNIMPLEMENTED_FEATURE.
+# Everything else (libbpf, libelf, zlib, libmicrohttpd, ncursesw) is the real
+# Debian static library.  kernel-test boots Debian's 6.1 kernel under qemu.
+STATIC_DIR := $(OUTPUT)/static
+STATIC_LDLIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+		 -lmicrohttpd $(shell $(PKG_CONFIG) --static --libs ncursesw 2>/dev/null || \
+				echo -lncursesw -ltinfo) -lpthread
+STATIC_TOOLS := $(STATIC_DIR)/rstwatch $(STATIC_DIR)/rstgen $(STATIC_DIR)/runcaps \
+		$(STATIC_DIR)/attachprobe
+
+.PHONY: static kernel-test
+
+static: $(STATIC_TOOLS)
+
+$(STATIC_DIR):
+	$(Q)mkdir -p $@
+
+$(STATIC_DIR)/mhd_no_tls.o: tests/tools/mhd_no_tls.c | $(STATIC_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(STATIC_DIR)/rstwatch: $(APP_OBJS) $(STATIC_DIR)/mhd_no_tls.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(LDFLAGS) $(STATIC_LDLIBS) -o $@
+
+$(STATIC_DIR)/attachprobe: tests/tools/attachprobe.c | $(STATIC_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g $(WARN) -std=gnu11 -static $< \
+		$(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -o $@
+
+$(STATIC_DIR)/%: tests/tools/%.c | $(STATIC_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g $(WARN) -std=gnu11 -static $< -o $@
+
+kernel-test: $(STATIC_TOOLS)
+	$(Q)tests/kernel/test_old_kernel.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: unit tests, lint, end-to-end tests.  One closing line:
+# The whole suite: unit tests, lint, the old-kernel guest, end-to-end tests.  One closing line:
 # "N passed, N failed[, N skipped]".  Under CI (CI=true) a skip is a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -53,6 +53,10 @@ add "$tmp/bpf" bpf
 echo "== fuzzing the packet parser (libFuzzer, bounded)"
 make -s fuzz 2>&1 | tee "$tmp/fuzz"
 add "$tmp/fuzz" fuzz
+
+echo "== old kernel: Debian 6.1 under qemu (tests/kernel)"
+tests/kernel/test_old_kernel.sh 2>&1 | tee "$tmp/kernel"
+add "$tmp/kernel" kernel
 
 echo "== end-to-end tests"
 tests/run-e2e.sh 2>&1 | tee "$tmp/e2e"

@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# rstwatch on an old kernel: Debian 12's 6.1 cloud kernel booted under qemu
+# (TCG: no KVM needed) with a small initramfs (tests/kernel/mkinitramfs.sh)
+# whose /init (tests/kernel/guest_init.sh) plays the reset scenarios with
+# rstgen under three rstwatch runs: default, --fallback kprobe, and as uid
+# 65534 with only CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.  The guest's results
+# come back as a tar archive on a raw virtio disk; here they are checked with
+# jq against the guest kernel's own counters (TcpOutRsts, TcpExt*) and the
+# processes' own view of their sockets (rstgen's JSON lines).
+#
+#   tests/kernel/test_old_kernel.sh          (make kernel-test; part of make test)
+#
+# Environment: RSTW_RUNS (default "default,kprobe,caps"), RSTW_QEMU_TIMEOUT
+# (seconds, default 240), RSTW_QEMU_SMP (default 2).  The guest's files of the
+# last run are kept in .output/kernel-test/out for a look after a failure.
+# Closing line: "kernel: N passed, N failed[, N skipped]".  Without root or
+# qemu, or without the kernel package, the test is skipped, loudly; under CI
+# (CI=true) the runner counts a skip as a failure, and so does this script's
+# exit status.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RUNS=${RSTW_RUNS:-default,kprobe,caps}
+QEMU_TIMEOUT=${RSTW_QEMU_TIMEOUT:-240}
+SMP=${RSTW_QEMU_SMP:-2}
+KEEP=.output/kernel-test
+PASSED=0
+FAILED=0
+T=
+QEMU_PID=
+
+skip_all() {
+	echo "SKIP: old-kernel test (Debian 6.1 under qemu) NOT RUN: $*"
+	echo "kernel: 0 passed, 0 failed, 1 skipped"
+	if [[ ${CI:-} == true ]]; then
+		exit 1
+	fi
+	exit 0
+}
+
+fail_all() {
+	echo "FAIL old-kernel test: $*"
+	echo "kernel: $PASSED passed, $((FAILED + 1)) failed"
+	exit 1
+}
+
+cleanup() {
+	if [[ -n $QEMU_PID ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
+		kill -TERM "$QEMU_PID" 2>/dev/null || true
+		wait "$QEMU_PID" 2>/dev/null || true
+	fi
+	[[ -n $T ]] && rm -rf "$T"
+}
+
+ok() {
+	PASSED=$((PASSED + 1))
+	echo "ok   $*"
+}
+
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL $*"
+}
+
+# check WHAT ACTUAL EXPECTED
+check() {
+	if [[ "$2" == "$3" ]]; then
+		ok "$1: $2"
+	else
+		fail "$1: got '$2', want '$3'"
+	fi
+}
+
+# counter FILE SECTION NAME: a counter from a /proc/net/snmp or netstat copy
+counter() {
+	awk -v s="$2:" -v n="$3" '$1 == s {
+		if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next }
+		if (n in col) print $(col[n]); exit }' "$1"
+}
+
+# delta DIR srv|cli SECTION NAME: after - before, in that end's namespace
+delta() {
+	local ext=snmp a b
+	[[ $3 == Tcp ]] || ext=netstat
+	b=$(counter "$1/before.$2.$ext" "$3" "$4")
+	a=$(counter "$1/after.$2.$ext" "$3" "$4")
+	if [[ -z $a || -z $b ]]; then
+		echo "missing"
+	else
+		echo $((a - b))
+	fi
+}
+
+# sel NSINO DIRECTION PORT: jq filter for a scenario's events in one namespace
+sel() {
+	echo ".netns == $1 and .direction == \"$2\" and (.lport == $3 or .rport == $3)"
+}
+
+# events FILTER / count FILTER: of the current run's JSON lines ($RW)
+events() {
+	jq -c "select($1)" "$RW"
+}
+
+count() {
+	jq -c "select($1)" "$RW" | wc -l
+}
+
+# field FILE EVENT KEY: KEY of the first rstgen line of that event
+field() {
+	[[ -e $1 ]] || return 0
+	jq -r --arg ev "$2" "select(.event == \$ev) | .$3" "$1" | head -n 1
+}
+
+# expect_event WHAT FILTER KEY=VALUE...: exactly one event, with these values
+expect_event() {
+	local what=$1 filter=$2 ev n kv k v got bad=()
+	shift 2
+	n=$(count "$filter")
+	if [[ $n -ne 1 ]]; then
+		fail "$what: $n events, want exactly 1"
+		events "$filter" | head -n 3 | sed 's/^/       /'
+		return
+	fi
+	ev=$(events "$filter")
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		got=$(jq -r ".$k" <<<"$ev")
+		[[ $got == "$v" ]] || bad+=("$k=$got (want $v)")
+	done
+	if [[ ${#bad[@]} -eq 0 ]]; then
+		ok "$what: $*"
+	else
+		fail "$what: ${bad[*]}"
+		echo "       $ev"
+	fi
+}
+
+# One scenario of one run: the scenario itself happened (rstgen, the kernel's
+# counters), then rstwatch's events against it.
+check_scenario() {
+	local d=$1 run=$2 id scenario family sc fam where port addr srv_ino cli_ino w
+	local sender sender_ino other_ino sent_cause recv_n recv_cause
+	local srv_pid cli_pid c_tuple ino role d_rst
+	# shellcheck disable=SC1091 # written by the guest
+	. "$d/meta"
+	id=$run/$id
+	sc=$scenario fam=$family
+	srv_pid=$(field "$d/srv.json" listening pid)
+	cli_pid=$(jq -r .pid "$d/cli.json" 2>/dev/null | head -n 1)
+
+	# what the scenario must produce (DESIGN.md §3)
+	sender=srv recv_n=1 recv_cause=peer_reset
+	case $sc in
+	closed_port) sent_cause=closed_port recv_cause=refused ;;
+	abort_on_close) sent_cause=abort_on_close ;;
+	linger_abort) sent_cause=linger_abort ;;
+	closed_then_data) sent_cause=timewait ;;
+	listen_overflow) sent_cause=listen_overflow ;;
+	keepalive) sent_cause=keepalive_timeout sender=cli recv_n=0 ;;
+	*)
+		fail "$id: unknown scenario $sc"
+		return
+		;;
+	esac
+	if [[ $sender == srv ]]; then
+		sender_ino=$srv_ino other_ino=$cli_ino
+	else
+		sender_ino=$cli_ino other_ino=$srv_ino
+	fi
+
+	# the scenario played out: rstgen's verdicts and the kernel's counters
+	w=$(cat "$d/cli.rc" 2>/dev/null || echo none)
+	check "$id: rstgen client exit status ($(field "$d/cli.json" "done" result))" "$w" 0
+	if [[ $sc != closed_port && $sc != keepalive ]]; then
+		check "$id: rstgen server exit status" "$(cat "$d/srv.rc" 2>/dev/null || echo none)" 0
+	fi
+	check "$id: TcpOutRsts delta where the reset is sent" "$(delta "$d" "$sender" Tcp OutRsts)" 1
+	if [[ $where == veth ]]; then
+		role=cli
+		[[ $sender == cli ]] && role=srv
+		check "$id: TcpOutRsts delta at the other end" "$(delta "$d" "$role" Tcp OutRsts)" 0
+	fi
+	case $sc in
+	abort_on_close) check "$id: TcpExtTCPAbortOnClose delta" \
+		"$(delta "$d" srv TcpExt TCPAbortOnClose)" 1 ;;
+	linger_abort) check "$id: TcpExtTCPAbortOnData delta (SO_LINGER 0 close)" \
+		"$(delta "$d" srv TcpExt TCPAbortOnData)" 1 ;;
+	keepalive) check "$id: TcpExtTCPAbortOnTimeout delta" \
+		"$(delta "$d" cli TcpExt TCPAbortOnTimeout)" 1 ;;
+	listen_overflow) check "$id: TcpExtListenOverflows delta >= 1" \
+		"$(($(delta "$d" srv TcpExt ListenOverflows) >= 1))" 1 ;;
+	esac
+
+	# sent: in every namespace of the scenario, events == TcpOutRsts delta
+	for ino in $(printf '%s\n' "$srv_ino" "$cli_ino" | sort -u); do
+		role=srv
+		[[ $ino == "$cli_ino" && $ino != "$srv_ino" ]] && role=cli
+		d_rst=$(delta "$d" "$role" Tcp OutRsts)
+		check "$id: sent events in netns $ino == its TcpOutRsts delta ($d_rst)" \
+			"$(count "$(sel "$ino" sent "$port")")" "$d_rst"
+	done
+
+	# the sent reset: cause, direction, family, 4-tuple, owner
+	case $sc in
+	closed_port)
+		# no socket, no owner; the tuple is the SYN's, its source as the
+		# client saw it (its received event)
+		c_tuple=$(events "$(sel "$other_ino" received "$port")" | head -n 1 |
+			jq -r '"raddr=\(.laddr) rport=\(.lport)"')
+		# shellcheck disable=SC2086 # words on purpose
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause=closed_port \
+			family="$fam" pid=null comm=null laddr="$addr" lport="$port" $c_tuple
+		;;
+	listen_overflow)
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" \
+			cause=listen_overflow family="$fam" state=LISTEN pid="$srv_pid" comm=rg-server \
+			laddr="$addr" lport="$port" raddr="$addr" \
+			rport="$(jq -r 'select(.event == "error" and .result == "ECONNRESET") | .lport' \
+				"$d/cli.json" | head -n 1)"
+		;;
+	keepalive)
+		# shellcheck disable=SC2046 # words on purpose
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" \
+			cause=keepalive_timeout family="$fam" pid="$cli_pid" comm=rg-client context=timer \
+			$(tuple "$d/cli.json")
+		;;
+	*)
+		# shellcheck disable=SC2046
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause="$sent_cause" \
+			family="$fam" pid="$srv_pid" comm=rg-server $(tuple "$d/srv.json")
+		;;
+	esac
+
+	# the received reset, at the other end
+	check "$id: received events in netns $other_ino" \
+		"$(count "$(sel "$other_ino" received "$port")")" "$recv_n"
+	if [[ $recv_n -eq 1 ]]; then
+		case $sc in
+		closed_port)
+			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+				cause=refused state=SYN_SENT family="$fam" pid="$cli_pid" comm=rg-client \
+				raddr="$addr" rport="$port"
+			;;
+		listen_overflow)
+			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+				cause=peer_reset family="$fam" pid="$cli_pid" comm=rg-client raddr="$addr" \
+				rport="$port"
+			;;
+		*)
+			# shellcheck disable=SC2046
+			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+				cause="$recv_cause" family="$fam" pid="$cli_pid" comm=rg-client \
+				$(tuple "$d/cli.json")
+			;;
+		esac
+	fi
+	if [[ $sender_ino != "$other_ino" ]]; then
+		check "$id: no reset received in netns $sender_ino, where it was sent" \
+			"$(count "$(sel "$sender_ino" received "$port")")" 0
+	fi
+}
+
+# tuple RSTGEN_JSON: laddr=.. lport=.. raddr=.. rport=.. of its "connected" line
+tuple() {
+	local k
+	for k in laddr lport raddr rport; do
+		printf '%s=%s\n' "$k" "$(field "$1" connected "$k")"
+	done
+}
+
+check_run() {
+	local run=$1 r=$OUT/$1 d first t
+	echo "-- run $run: $(cat "$r/command" 2>/dev/null || echo '?')"
+	if [[ ! -d $r ]]; then
+		fail "$run: the guest did not get to this run"
+		return
+	fi
+	echo "   rstwatch check (exit status $(cat "$r/check.rc" 2>/dev/null)):"
+	sed 's/^/     | /' "$r/check.txt"
+	RW=$r/rw.json
+	if ! grep -q watching "$r/rw.err" 2>/dev/null; then
+		first=$(grep -m 1 -iE 'error|unknown|fail|denied|invalid' "$r/rw.err" 2>/dev/null ||
+			head -n 1 "$r/rw.err" 2>/dev/null || true)
+		fail "$run: rstwatch did not start (exit status $(cat "$r/rw.rc" 2>/dev/null)): $first"
+		sed 's/^/     | /' "$r/rw.err" | head -n 40
+		return
+	fi
+	ok "$run: rstwatch attached"
+	echo "   rstwatch stderr:"
+	sed 's/^/     | /' "$r/rw.err"
+	check "$run: rstwatch exit status after SIGINT" "$(cat "$r/rw.rc" 2>/dev/null)" 0
+	for d in "$r"/*/; do
+		[[ -e $d/meta ]] && check_scenario "${d%/}" "$run"
+	done
+	t=$(awk '{ v[$1] = $2 } END { printf "check %.1f s, attach %.1f s, scenarios %.1f s",
+		v["checked"] - v["start"], v["attached"] - v["checked"], v["scenarios"] - v["attached"] }' \
+		"$r/times" 2>/dev/null || true)
+	echo "   times (guest): $t"
+}
+
+main() {
+	local start kdir boot end qrc run runs
+	start=$(date +%s)
+	[[ $(id -u) -eq 0 ]] || skip_all "needs root (qemu, static build, apt-get download)"
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip_all "qemu-system-x86_64 missing (scripts/deps.sh test installs qemu-system-x86)"
+	for t in busybox cpio jq; do
+		command -v "$t" >/dev/null || skip_all "$t missing (scripts/deps.sh test)"
+	done
+	T=$(mktemp -d)
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+
+	make -s static >"$T/build.log" 2>&1 || {
+		tail -n 20 "$T/build.log"
+		fail_all "make static failed"
+	}
+	if ! kdir=$(tests/kernel/fetch_kernel.sh 2>"$T/fetch.log"); then
+		skip_all "no Debian 6.1 kernel: $(tail -n 1 "$T/fetch.log")"
+	fi
+	tests/kernel/mkinitramfs.sh "$T/initrd.cpio" "$kdir" .output/static ||
+		fail_all "initramfs not built"
+	truncate -s 64M "$T/out.img"
+	echo "   kernel: $(basename "$kdir"), qemu TCG, $SMP CPUs, runs: $RUNS"
+
+	boot=$(date +%s.%N)
+	timeout -k 5 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp "$SMP" \
+		-nodefaults -no-user-config -no-reboot -display none -monitor none \
+		-serial "file:$T/console.log" -kernel "$kdir/vmlinuz" -initrd "$T/initrd.cpio" \
+		-append "console=ttyS0 panic=-1 quiet RSTW_RUNS=$RUNS" \
+		-drive "file=$T/out.img,format=raw,if=virtio" </dev/null >"$T/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	qrc=0
+	wait "$QEMU_PID" || qrc=$?
+	QEMU_PID=
+	end=$(date +%s.%N)
+	if [[ $qrc -ne 0 ]]; then
+		tail -n 30 "$T/console.log" "$T/qemu.log" 2>/dev/null
+		[[ $qrc -eq 124 || $qrc -eq 137 ]] && fail_all "the guest ran over ${QEMU_TIMEOUT}s"
+		grep -qiE 'could not|failed to|cannot' "$T/qemu.log" &&
+			skip_all "qemu could not boot the guest: $(head -n 1 "$T/qemu.log")"
+		fail_all "qemu exited with status $qrc"
+	fi
+	mkdir -p "$T/res"
+	tar -C "$T/res" -xf "$T/out.img" 2>"$T/tar.log" || {
+		tail -n 30 "$T/console.log"
+		fail_all "no results on the guest's disk: $(head -n 1 "$T/tar.log")"
+	}
+	OUT=$T/res/out
+	rm -rf "$KEEP"
+	mkdir -p "$KEEP"
+	cp -r "$OUT" "$KEEP/out"
+	cp "$T/console.log" "$KEEP/"
+	if [[ -e $OUT/complete ]]; then
+		ok "guest ran to the end"
+	else
+		fail "guest did not finish"
+	fi
+	check "guest kernel" "$(cut -d. -f1-2 "$OUT/uname")" 6.1
+	echo "   guest: $(cat "$OUT/uname"), perf_event_paranoid $(cat "$OUT/perf_event_paranoid")," \
+		"/init after $(cat "$OUT/uptime.init") s of uptime, done at $(cat "$OUT/uptime.end") s;" \
+		"qemu $(awk -v a="$boot" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s wall"
+	grep -v ' scenario \| run ' "$OUT/guest.log" 2>/dev/null | sed 's/^/   guest: /' || true
+	echo "   attaching a BPF program to a kernel function in the guest, as root:"
+	sed 's/^/     | /' "$OUT/attach.root.txt" 2>/dev/null || true
+	echo "   ... and as uid 65534 with CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN:"
+	sed 's/^/     | /' "$OUT/attach.caps.txt" 2>/dev/null || true
+
+	check "static rstwatch serve: /metrics has rstwatch_build_info" \
+		"$(grep -c '^rstwatch_build_info{' "$OUT/metrics.txt" 2>/dev/null || true)" 1
+
+	IFS=, read -ra runs <<<"$RUNS"
+	for run in "${runs[@]}"; do
+		check_run "$run"
+	done
+	echo "   kernel step: $(($(date +%s) - start)) s in all (results kept in $KEEP)"
+	echo "kernel: $PASSED passed, $FAILED failed"
+	[[ $FAILED -eq 0 ]]
+}
+
+main "$@"
