@@ -29,6 +29,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-par
 BPF_PROGS := resets
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+# The same programs without the bpf_cast_to_kern_ctx kfunc (Linux 6.2+): where the
+# kernel lacks it, libbpf 1.1 would walk module BTF looking for it, which needs
+# CAP_SYS_ADMIN.  The loader opens this object's bytes with the same skeleton.
+SKELS += $(OUTPUT)/resets_compat.skel.h
 
 # Pure code that unit tests link without BPF or root.
 CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
@@ -73,6 +77,10 @@ $(OUTPUT)/syscall_names.h: $(UNISTD_H) | $(OUTPUT)
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h include/rstwatch.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/resets_compat.bpf.o: bpf/resets.bpf.c bpf/*.h include/rstwatch.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DRSTW_NO_KFUNC -c $< -o $@
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

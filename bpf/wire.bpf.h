@@ -18,7 +18,13 @@
 
 #define TC_ACT_UNSPEC_NUM (-1) /* = TCX_NEXT: the next program decides */
 
+#ifdef RSTW_NO_KFUNC
+/* the compat object (see the Makefile): no kfunc, no interface netns */
+#define kern_ctx_of(ctx) ((void *)0)
+#else
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+#define kern_ctx_of(ctx) (bpf_cast_to_kern_ctx ? bpf_cast_to_kern_ctx(ctx) : (void *)0)
+#endif
 
 /* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
 struct stack_rst_mark {
@@ -118,10 +124,11 @@ int tc_rst_out(struct __sk_buff *skb)
 
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
 		return TC_ACT_UNSPEC_NUM;
-	if (bpf_cast_to_kern_ctx) {
-		struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	{
+		struct sk_buff *kskb = kern_ctx_of(skb);
 
-		netns = BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum);
+		if (kskb)
+			netns = BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum);
 	}
 	wire_count(netns, skb->ifindex, RSTW_DIR_SENT);
 	/* the stack's resets carry their socket (or the per-netns control socket) */
@@ -162,10 +169,11 @@ int xdp_rst_in(struct xdp_md *ctx)
 		size = sizeof(t.ipv6);
 	}
 	netns = 0;
-	if (bpf_cast_to_kern_ctx) {
-		struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
+	{
+		struct xdp_buff *xb = kern_ctx_of(ctx);
 
-		netns = BPF_CORE_READ(xb, rxq, dev, nd_net.net, ns.inum);
+		if (xb)
+			netns = BPF_CORE_READ(xb, rxq, dev, nd_net.net, ns.inum);
 	}
 	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
 	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "opts.h"
 #include "log.h"
 #include "resets.skel.h"
+#include "resets_compat.skel.h"
 
 /* the smallest ring buffer: one page */
 #define RINGBUF_COUNT_ONLY_BYTES 4096
@@ -168,6 +170,37 @@ static int fentry_works(const struct btf *btf, const char *func)
 	return err;
 }
 
+/*
+ * The skeleton, opened on the object that suits this kernel: the compat
+ * object (same programs, maps and .rodata, no kfunc extern) where the kernel
+ * lacks bpf_cast_to_kern_ctx.  Both are bound to the skeleton by name.
+ */
+static struct resets_bpf *open_object(const struct btf *btf, const struct bpf_object_open_opts *o)
+{
+	struct resets_bpf *skel;
+	int err;
+
+	if (btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0)
+		return resets_bpf__open_opts(o);
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return NULL;
+	err = resets_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data =
+			(void *)resets_compat_bpf__elf_bytes(&skel->skeleton->data_sz);
+		err = bpf_object__open_skeleton(skel->skeleton, o);
+	}
+	if (err) {
+		resets_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	log_info("no bpf_cast_to_kern_ctx kfunc in this kernel: wire counts are labelled "
+		 "netns 0");
+	return skel;
+}
+
 /* Choose how resets without a full socket are seen; sets autoload. */
 static int choose_rung(struct loader *l, int fallback)
 {
@@ -292,7 +325,7 @@ int loader_start(struct loader *l, const struct opts *o)
 		return -1;
 	}
 
-	l->skel = resets_bpf__open_opts(&oopts);
+	l->skel = open_object(l->vmlinux, &oopts);
 	if (!l->skel) {
 		log_err("cannot open BPF object: %s", strerror(errno));
 		return -1;

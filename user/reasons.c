@@ -51,7 +51,8 @@ const char *reasons_name(const struct reasons *r, uint32_t value)
 {
 	static char unnamed[REASONS_MAX][16];
 
-	if (value == RSTW_REASON_NONE || value >= REASONS_MAX)
+	/* no enum, no reason field: the slot carries evidence (RSTW_EVID_*) instead */
+	if (value == RSTW_REASON_NONE || value >= REASONS_MAX || !r->have_enum)
 		return NULL;
 	if (r->names[value])
 		return r->names[value];
