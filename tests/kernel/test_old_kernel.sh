@@ -210,7 +210,8 @@ check_scenario() {
 			jq -r '"raddr=\(.laddr) rport=\(.lport)"')
 		# shellcheck disable=SC2086 # words on purpose
 		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause=closed_port \
-			family="$fam" pid=null comm=null laddr="$addr" lport="$port" $c_tuple
+			family="$fam" pid=null comm=null laddr="$addr" lport="$port" facts=segment,syn \
+			kernel_reason=null $c_tuple
 		;;
 	listen_overflow)
 		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" \
@@ -223,7 +224,7 @@ check_scenario() {
 		# shellcheck disable=SC2046 # words on purpose
 		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" \
 			cause=keepalive_timeout family="$fam" pid="$cli_pid" comm=rg-client context=timer \
-			$(tuple "$d/cli.json")
+			kernel_reason=null evidence=keepalive_exhausted $(tuple "$d/cli.json")
 		;;
 	*)
 		# shellcheck disable=SC2046
@@ -287,6 +288,12 @@ check_run() {
 		return
 	fi
 	ok "$run: rstwatch attached"
+	# the ladder: fentry unless forced to kprobe; least privilege cannot use kprobes here
+	local want_rung=fentry
+	[[ $run == kprobe ]] && want_rung=kprobe
+	check "$run: rung in rstwatch check" \
+		"$(awk '$1 == "rung:" { print $2 }' "$r/check.txt")" "$want_rung"
+	check "$run: rstwatch check exit status" "$(cat "$r/check.rc" 2>/dev/null)" 0
 	echo "   rstwatch stderr:"
 	sed 's/^/     | /' "$r/rw.err"
 	check "$run: rstwatch exit status after SIGINT" "$(cat "$r/rw.rc" 2>/dev/null)" 0
