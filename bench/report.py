@@ -117,9 +117,9 @@ def enrich(rec):
         rec["bpf_ns_per_reset"] = sum(v[0] for v in inpath.values()) / rec["rsts"]
         rec["runs_per_reset"] = sum(v[1] for v in inpath.values()) / rec["rsts"]
     cfg = rec["config"]
-    if cfg in RSTWATCH and cfg != "serve":
+    if cfg in RSTWATCH and not cfg.startswith("serve"):
         rec["summary"] = parse_summary(rec.get("err", ""))
-    elif cfg == "serve":
+    elif cfg.startswith("serve"):
         rec["summary"] = parse_metrics(rec.get("metrics", ""))
     elif cfg == "bt_count":
         rec["bt_total"] = sum(int(x) for x in re.findall(r"^@\[[^\]]*\]: (\d+)", rec.get("out", ""), re.M))
@@ -371,8 +371,8 @@ def main():
             produced = shown + lost
             ev = (f"{shown:,} delivered, {lost:,} lost ({100.0 * lost / produced:.2f}%)"
                   if produced else "n/a")
-            if cfg == "serve":
-                ev += " (consumed, not printed)"
+            if cfg.startswith("serve"):
+                ev = f"{shown:,} sampled (serve without --log only counts), {lost:,} lost"
         elif cfg == "bt_count":
             tot = sum(r.get("bt_total", 0) for r in use)
             life = sum(r["rsts_life"] for r in use)

@@ -385,7 +385,7 @@ run_round() {
 	fi
 	snap1=$(bpf_snapshot "$progs")
 	f1=$(foreign_count "$progs")
-	if [[ $cfg == serve ]]; then
+	if [[ $cfg == serve || $cfg == serve_nostats ]]; then
 		metrics=$(ip netns exec "$MON" curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
 			grep -E '^rstwatch_(resets_sent_total\{cause="closed_port"\}|events_total|events_lost_total) ')
 	fi

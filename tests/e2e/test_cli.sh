@@ -278,10 +278,22 @@ test_least_privilege() {
 		"$T/lp.err" || e2e_fail "no word about the namespaces it cannot enter: $(cat "$T/lp.err")"
 	run_scenario abort_on_close 4 23400
 	RW_OUT=$T/lp.json
-	rw_wait_count "$(sel "$SRV_INO" sent 23400)" 1 5
+	check_sent_count "$SRV_INO" "$D_SRV" 23400 "least privilege abort_on_close"
 	check_event "$(sel "$SRV_INO" sent 23400)" cause=abort_on_close kernel_reason=TCP_ABORT_ON_CLOSE \
 		pid="$(json_field "$SRV_OUT" listening pid)" comm=rg-server
 	check_event "$(sel "$CLI_INO" received 23400)" cause=peer_reset comm=rg-client
+	# the same assertions as the core tests, for the other everyday causes
+	run_scenario closed_port 6 23401
+	expect_eq "least privilege closed_port: server TcpOutRsts delta" "$D_SRV" 1
+	check_sent_count "$SRV_INO" "$D_SRV" 23401 "least privilege closed_port"
+	check_event "$(sel "$SRV_INO" sent 23401)" cause=closed_port kernel_reason=NO_SOCKET \
+		pid=null comm=null laddr="$NS_SRV_IP6" lport=23401
+	check_event "$(sel "$CLI_INO" received 23401)" cause=refused comm=rg-client \
+		pid="$(json_field "$CLI_OUT" "done" pid)"
+	run_scenario linger_abort 4 23402
+	check_sent_count "$SRV_INO" "$D_SRV" 23402 "least privilege linger_abort"
+	check_event "$(sel "$SRV_INO" sent 23402)" cause=linger_abort \
+		pid="$(json_field "$SRV_OUT" listening pid)" comm=rg-server
 	kill -INT "$pid"
 	wait_exit "$pid" 5 || e2e_fail "did not stop"
 	grep -q '^Events shown: 2, lost (ring buffer full): 0' "$T/lp.err" ||
