@@ -105,8 +105,11 @@ int cmd_check(const struct opts *o)
 	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",
 	     NULL);
 	line(l.have_listen_drop, "listen drops: kfree_skb TCP_LISTEN_OVERFLOW", NULL);
-	line(wire.enabled && wire.tcx_egress >= 0, "TC egress via tcx links (firewall_reject)",
-	     NULL);
+	line(wire.enabled && (wire.tcx_egress >= 0 || wire.clsact), "TC egress (firewall_reject)",
+	     !wire.enabled ? "disabled" :
+	     wire.clsact   ? "clsact filters: left behind if rstwatch is killed, replaced at the "
+			     "next start" :
+			     "tcx links");
 	line(wire.enabled, "XDP ingress (rst_timewait)",
 	     !wire.enabled		     ? "disabled" :
 	     o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
@@ -119,7 +122,9 @@ int cmd_check(const struct opts *o)
 	printf("wire:       %zu interface(s)\n", wire.n);
 	for (size_t i = 0; i < wire.n; i++)
 		printf("  %-16s netns %-10u %s%s\n", wire.v[i].ifname, wire.v[i].netns,
-		       wire.v[i].tc_link >= 0 ? "tcx-egress " : "",
+		       wire.v[i].tc_link >= 0 ? "tcx-egress " :
+		       wire.v[i].tc_clsact    ? "clsact-egress " :
+						"",
 		       wire.v[i].xdp_link < 0 ? "" :
 		       wire.v[i].xdp_native   ? "xdp-native" :
 						"xdp-generic");

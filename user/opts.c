@@ -89,6 +89,8 @@ void opts_usage(FILE *f)
 	      "  -i, --interface IFS   wire view (XDP, TC) only on these interfaces (default all)\n"
 	      "      --xdp-mode MODE   auto (default: native on virtual devices, generic on\n"
 	      "                        physical NICs, which some drivers reset), generic, native\n"
+	      "      --tc-mode MODE    TC egress: auto (default: tcx where the kernel has it,\n"
+	      "                        else a clsact filter), tcx, clsact\n"
 	      "      --fallback MODE   kernels before 6.10: how to see the resets their\n"
 	      "                        tracepoint misses: auto (default), fentry, kprobe\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
@@ -137,7 +139,8 @@ enum {
 	OPT_COLOR,
 	OPT_INTERVAL,
 	OPT_FALLBACK,
-	OPT_BPF_STATS
+	OPT_BPF_STATS,
+	OPT_TC_MODE
 };
 
 static const struct option longopts[] = {
@@ -157,6 +160,7 @@ static const struct option longopts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "fallback", required_argument, NULL, OPT_FALLBACK },
+	{ "tc-mode", required_argument, NULL, OPT_TC_MODE },
 	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "log", required_argument, NULL, OPT_LOG },
@@ -373,6 +377,19 @@ again:
 				snprintf(err, errlen,
 					 "--fallback: '%.64s' is not auto, fentry or kprobe",
 					 optarg);
+				return OPTS_USAGE;
+			}
+			break;
+		case OPT_TC_MODE:
+			if (strcmp(optarg, "auto") == 0) {
+				o->tc_mode = TC_MODE_AUTO;
+			} else if (strcmp(optarg, "tcx") == 0) {
+				o->tc_mode = TC_MODE_TCX;
+			} else if (strcmp(optarg, "clsact") == 0) {
+				o->tc_mode = TC_MODE_CLSACT;
+			} else {
+				snprintf(err, errlen,
+					 "--tc-mode: '%.64s' is not auto, tcx or clsact", optarg);
 				return OPTS_USAGE;
 			}
 			break;

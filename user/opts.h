@@ -35,6 +35,7 @@ struct opts {
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
 	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
 	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
+	int tc_mode; /* TC_MODE_AUTO, _TCX, _CLSACT (--tc-mode) */
 	int fallback; /* FALLBACK_AUTO, _FENTRY, _KPROBE (--fallback) */
 	bool bpf_stats; /* serve: turn on the kernel's BPF run-time statistics */
 	const char *listen; /* serve: --listen ADDR:PORT */
@@ -55,6 +56,13 @@ enum {
 
 /* --xdp-mode: auto = native on virtual devices (veth...), generic on physical NICs */
 enum { XDP_MODE_AUTO = 0, XDP_MODE_GENERIC, XDP_MODE_NATIVE };
+
+/*
+ * --tc-mode: tcx links (6.6+: gone with the process) where the kernel has
+ * them, else a clsact filter (older kernels: it outlives a killed rstwatch
+ * until the next start replaces it).
+ */
+enum { TC_MODE_AUTO = 0, TC_MODE_TCX, TC_MODE_CLSACT };
 
 /*
  * --fallback: how to see the resets that the tcp_send_reset tracepoint misses

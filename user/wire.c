@@ -55,13 +55,62 @@ static struct wire_attach *find(struct wire *w, uint32_t netns, int ifindex)
 	return NULL;
 }
 
+/*
+ * Kernels without tcx: a clsact egress filter.  Unlike a link it outlives a
+ * killed rstwatch; the next start replaces it (same handle and priority).
+ * The clsact qdisc itself is left in place: other filters may use it.
+ */
+static int clsact_attach(const struct wire *w, int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WIRE_TC_HANDLE, .priority = WIRE_TC_PRIORITY,
+		    .prog_fd = w->tc_prog, .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+/* In the attachment's namespace (the caller enters it). */
+static void clsact_detach(const struct wire_attach *a)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WIRE_TC_HANDLE, .priority = WIRE_TC_PRIORITY);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* Links close; a clsact filter is forgotten (its interface or namespace is gone). */
 static void detach(struct wire_attach *a)
 {
 	if (a->xdp_link >= 0)
 		close(a->xdp_link);
 	if (a->tc_link >= 0)
 		close(a->tc_link);
-	a->xdp_link = a->tc_link = -1;
+	if (a->netns_fd >= 0)
+		close(a->netns_fd);
+	a->xdp_link = a->tc_link = a->netns_fd = -1;
+	a->tc_clsact = false;
+}
+
+/* At stop: remove our clsact filters, entering each namespace. */
+static void clsact_remove_all(struct wire *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		struct wire_attach *a = &w->v[i];
+
+		if (!a->tc_clsact)
+			continue;
+		if (a->netns_fd < 0) {
+			clsact_detach(a);
+		} else if (setns(a->netns_fd, CLONE_NEWNET) == 0) {
+			clsact_detach(a);
+			if (setns(w->self_netns, CLONE_NEWNET))
+				log_err("wire: cannot return to our own network namespace: %s",
+					strerror(errno));
+		}
+	}
 }
 
 /* A device without a bus (veth, bridge, dummy...) cannot lose its link to XDP. */
@@ -104,8 +153,8 @@ static int xdp_attach(struct wire *w, struct wire_attach *a)
 	return fd;
 }
 
-/* In the current namespace (netns): attach to its interfaces. */
-static void attach_here(struct wire *w, uint32_t netns)
+/* In the current namespace (netns, open as ns_fd, -1 for our own): attach to its interfaces. */
+static void attach_here(struct wire *w, uint32_t netns, int ns_fd)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
 
@@ -134,10 +183,23 @@ static void attach_here(struct wire *w, uint32_t netns)
 		a->netns = netns;
 		a->ifindex = (int)it->if_index;
 		a->seen = true;
-		a->xdp_link = a->tc_link = -1;
+		a->xdp_link = a->tc_link = a->netns_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", it->if_name);
 
-		if (w->tcx_egress >= 0) {
+		if (w->clsact) {
+			int err = clsact_attach(w, a->ifindex);
+
+			if (err) {
+				log_warn(
+					"wire: %s (netns %u): clsact egress: %s: firewall resets not "
+					"seen there",
+					a->ifname, netns, strerror(-err));
+			} else {
+				a->tc_clsact = true;
+				if (ns_fd >= 0)
+					a->netns_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 0);
+			}
+		} else if (w->tcx_egress >= 0) {
 			a->tc_link = bpf_link_create(w->tc_prog, a->ifindex,
 						     (enum bpf_attach_type)w->tcx_egress, NULL);
 			if (a->tc_link < 0) {
@@ -161,7 +223,9 @@ static void attach_here(struct wire *w, uint32_t netns)
 			}
 		}
 		log_info("wire: %s (netns %u): %s%s", a->ifname, netns,
-			 a->tc_link >= 0 ? "tcx egress " : "",
+			 a->tc_link >= 0 ? "tcx egress " :
+			 a->tc_clsact	 ? "clsact egress " :
+					   "",
 			 a->xdp_link < 0 ? "" :
 			 a->xdp_native	 ? "xdp (native)" :
 					   "xdp (generic)");
@@ -203,14 +267,14 @@ static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_
 	/* our own namespace needs no setns (nor CAP_SYS_ADMIN) */
 	if (fstat(w->self_netns, &self) == 0 && self.st_ino == st.st_ino &&
 	    self.st_dev == st.st_dev) {
-		attach_here(w, (uint32_t)st.st_ino);
+		attach_here(w, (uint32_t)st.st_ino, -1);
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (setns(fd, CLONE_NEWNET) == 0) {
-		attach_here(w, (uint32_t)st.st_ino);
+		attach_here(w, (uint32_t)st.st_ino, fd);
 		if (setns(w->self_netns, CLONE_NEWNET))
 			log_err("wire: cannot return to our own network namespace: %s",
 				strerror(errno));
@@ -282,7 +346,7 @@ int wire_links(const struct wire *w)
 	int n = 0;
 
 	for (size_t i = 0; i < w->n; i++)
-		n += (w->v[i].xdp_link >= 0) + (w->v[i].tc_link >= 0);
+		n += (w->v[i].xdp_link >= 0) + (w->v[i].tc_link >= 0) + w->v[i].tc_clsact;
 	return n;
 }
 
@@ -309,9 +373,15 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 	w->xdp_mode = o->xdp_mode;
 	w->tcx_egress = (int)loader_btf_enum_value(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
 	w->only = o->ifaces;
-	if (w->tcx_egress < 0)
-		log_warn("degraded: no tcx in this kernel: RSTs made outside the TCP stack "
-			 "(firewall_reject) are not seen");
+	if (o->tc_mode == TC_MODE_TCX && w->tcx_egress < 0) {
+		log_err("--tc-mode tcx: this kernel has no tcx (Linux 6.6+)");
+		return -1;
+	}
+	w->clsact = o->tc_mode == TC_MODE_CLSACT || w->tcx_egress < 0;
+	if (w->clsact && w->tcx_egress < 0)
+		log_info("no tcx in this kernel: TC egress through clsact filters (handle 0x%x, "
+			 "priority %u)",
+			 WIRE_TC_HANDLE, WIRE_TC_PRIORITY);
 	w->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (w->self_netns < 0) {
 		log_warn("wire: cannot open our network namespace: %s: no wire view",
@@ -341,6 +411,8 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 
 void wire_stop(struct wire *w)
 {
+	if (w->clsact && w->self_netns >= 0)
+		clsact_remove_all(w);
 	for (size_t i = 0; i < w->n; i++)
 		detach(&w->v[i]);
 	free(w->v);

@@ -15,7 +15,9 @@ struct wire_attach {
 	int ifindex;
 	char ifname[16];
 	int xdp_link; /* -1 if none */
-	int tc_link; /* -1 if none */
+	int tc_link; /* tcx link, -1 if none */
+	bool tc_clsact; /* a clsact filter of ours is attached instead */
+	int netns_fd; /* for detaching that filter: -1 for our own namespace */
 	bool xdp_native; /* attached in native (driver) mode */
 	bool seen; /* during a scan */
 };
@@ -30,6 +32,7 @@ struct wire {
 	int xdp_prog, tc_prog;
 	int xdp_mode; /* XDP_MODE_* of opts.h */
 	int tcx_egress; /* enum bpf_attach_type value from BTF, -1 if none */
+	bool clsact; /* TC egress through clsact filters, not tcx */
 	const char *only; /* -i list, or NULL for all */
 	int self_netns;
 	struct wire_attach *v;
@@ -46,6 +49,9 @@ void wire_stop(struct wire *w);
 void wire_lock(struct wire *w);
 void wire_unlock(struct wire *w);
 int wire_links(const struct wire *w);
+/* Handle and priority of rstwatch's clsact egress filters (tc filter del ...). */
+#define WIRE_TC_HANDLE 0x52535457u /* "RSTW" */
+#define WIRE_TC_PRIORITY 49152u
 /* The interface's name, or "if<index>" if it is not one we attached to. */
 void wire_ifname(const struct wire *w, uint32_t netns, int ifindex, char *buf, size_t len);
 

@@ -71,6 +71,39 @@ test_firewall_reject() {
 	check_summary
 }
 
+tc_filters() { # NS: rstwatch's clsact egress filters on the pair's interface there
+	ip -n "$1" -d filter show dev "$NS_IFNAME" egress 2>/dev/null | grep -c 'handle 0x52535457'
+}
+
+# Kernels without tcx (before 6.6) get a clsact filter instead: the same
+# firewall_reject view.  The filter goes at a clean stop; after kill -9 it
+# stays, and the next start replaces it rather than adding a second.  Only the
+# pair's own, uniquely named interfaces are touched (-i).
+test_firewall_reject_clsact() {
+	NS_IFNAME=rwcls$$
+	core_setup || return 1
+	rw_stop
+	rw_start "$T/cls.json" --tc-mode clsact -i "$NS_IFNAME" || return 1
+	grep -q "wire: $NS_IFNAME (netns $SRV_INO): clsact egress" "$RW_OUT.err" ||
+		e2e_fail "no clsact filter: $(cat "$RW_OUT.err")"
+	expect_eq "clsact filters in the server namespace" "$(tc_filters "$SRV_NS")" 1
+	fw_case nft 4 25010
+	fw_case iptables 6 25011
+	rw_stop
+	expect_eq "clsact filters after a clean stop" "$(tc_filters "$SRV_NS")" 0
+	expect_eq "clsact filters after a clean stop (client)" "$(tc_filters "$CLI_NS")" 0
+	rw_start "$T/cls2.json" --tc-mode clsact -i "$NS_IFNAME" || return 1
+	kill -KILL "$RW_PID"
+	wait "$RW_PID" 2>/dev/null
+	RW_PID=
+	expect_eq "clsact filters left by kill -9" "$(tc_filters "$SRV_NS")" 1
+	rw_start "$T/cls3.json" --tc-mode clsact -i "$NS_IFNAME" || return 1
+	expect_eq "clsact filters after a restart (replaced, not added)" "$(tc_filters "$SRV_NS")" 1
+	fw_case nft 4 25012
+	rw_stop
+	expect_eq "clsact filters after the restart's clean stop" "$(tc_filters "$SRV_NS")" 0
+}
+
 # The stack's own RSTs are never taken for a firewall's.
 test_wire_stack_resets_not_foreign() {
 	core_setup || return 1

@@ -606,6 +606,13 @@ TEST(wire_flags)
 	CHECK_EQ_INT(o.fallback, FALLBACK_AUTO);
 	CHECK_EQ_INT(PARSE(&o, "--fallback", "uprobe"), OPTS_USAGE);
 	CHECK(strstr(err, "--fallback: 'uprobe' is not auto, fentry or kprobe") != NULL);
+	CHECK_EQ_INT(o.tc_mode, TC_MODE_AUTO);
+	CHECK_EQ_INT(PARSE(&o, "--tc-mode", "clsact"), OPTS_RUN);
+	CHECK_EQ_INT(o.tc_mode, TC_MODE_CLSACT);
+	CHECK_EQ_INT(PARSE(&o, "--tc-mode", "tcx"), OPTS_RUN);
+	CHECK_EQ_INT(o.tc_mode, TC_MODE_TCX);
+	CHECK_EQ_INT(PARSE(&o, "--tc-mode", "ingress"), OPTS_USAGE);
+	CHECK(strstr(err, "--tc-mode: 'ingress' is not auto, tcx or clsact") != NULL);
 	CHECK(!o.bpf_stats);
 	CHECK_EQ_INT(PARSE(&o, "serve", "--bpf-stats"), OPTS_RUN);
 	CHECK(o.bpf_stats);
