@@ -29,14 +29,14 @@ COMMANDS = {
     "json_lean": "`rstwatch --json --disable wire,drops,receive,owner-io`",
     "json_paused": "`rstwatch --json --ringbuf-size 1G`, stopped (SIGSTOP) during the flood",
     "json_stalled": "`rstwatch --json --ringbuf-size 64M`, stopped (SIGSTOP) during the flood",
-    "json_generic": "`rstwatch --json --xdp-mode generic`",
+    "json_native": "`rstwatch --json --xdp-mode native`",
     "serve_nostats": "`rstwatch serve` (counters only), kernel.bpf_stats_enabled off: as operators run it",
 }
 MAIN = ["none", "json", "serve", "bt_count", "bt_print", "tcpdump"]
 DIAG = ["json_nostats", "json_nowire", "json_lean", "json_paused", "json_stalled",
-        "json_generic", "serve_nostats"]
+        "json_native", "serve_nostats"]
 RSTWATCH = {"json", "serve", "json_nostats", "json_nowire", "json_lean", "json_paused",
-            "json_stalled", "json_generic", "serve_nostats"}
+            "json_stalled", "json_native", "serve_nostats"}
 
 TARGET_STREAM = 0.95
 TARGET_COUNTERS = 0.98
@@ -614,12 +614,12 @@ def main():
    Streaming (json): {ns('json')} per `send_reset` run; in the profile
    {pct(pf, 'bpf_ringbuf_submit')} of the flood thread's samples are inside
    `bpf_ringbuf_submit`, {pct(pf, 'irq_work_queue')} in `irq_work_queue`.
-4. **XDP on veth.** Native XDP moves the veth receive path to NAPI with a page-pool copy of
-   every skb, RST or not ({pct(pf, 'veth_xdp_rcv')} of the flood thread's samples under
-   `veth_xdp_rcv`, {pct(pf, 'skb_pp_cow_data')} in `skb_pp_cow_data`), besides the programs'
-   own cost. Generic mode (json_generic {ratio('json_generic')} vs json {ratio('json')})
-   does not win it back here: generic XDP also copies skbs that lack headroom or are
-   cloned. json_nowire {ratio('json_nowire')} shows the wire view's whole cost.
+4. **XDP on veth.** XDP runs in generic mode unless `--xdp-mode native`. Native XDP moves the
+   veth receive path to NAPI with a page-pool copy of every skb, RST or not: json_native
+   {ratio('json_native')} vs json {ratio('json')} (generic). Generic XDP still copies skbs
+   that lack headroom or are cloned ({pct(pf, 'veth_xdp_rcv')} of the flood thread's samples
+   under `veth_xdp_rcv`, {pct(pf, 'skb_pp_cow_data')} in `skb_pp_cow_data` in the profiled
+   round). json_nowire {ratio('json_nowire')} shows the wire view's whole cost.
 5. **bpf_stats.** With `kernel.bpf_stats_enabled=1` every BPF program run on the host reads
    the clock twice: json_nostats {ratio('json_nostats')} vs json {ratio('json')}, serve_nostats
    {ratio('serve_nostats')} vs serve {ratio('serve')}. `rstwatch serve` turns it on only with

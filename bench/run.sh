@@ -23,7 +23,7 @@
 #                 flood: the kernel side alone, without wakeups or a consumer
 #   json_stalled  the same with a 64 MiB ring: the ring fills past its wakeup
 #                 threshold (a quarter), after which every record forces a wakeup
-#   json_generic  json with --xdp-mode generic (XDP on the skb, veth stays as is)
+#   json_native   json with --xdp-mode native (veth in NAPI mode, a copy per packet)
 #   serve_nostats serve as an operator runs it: bpf_stats left off
 #
 # rstwatch runs with -v only to see its "watching" line (everything attached)
@@ -63,7 +63,7 @@ MAX_RETRIES=${MAX_RETRIES:-6}
 WAIT_BUDGET=${WAIT_BUDGET:-120}
 
 MAIN_CONFIGS=(none json serve bt_count bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_generic serve_nostats)
+DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_native serve_nostats)
 QUICK=0
 if [[ -n ${CONFIGS:-} ]]; then
 	read -ra MAIN_CONFIGS <<<"$CONFIGS"
@@ -242,8 +242,8 @@ start_monitor() {
 		MON_PID=$!
 		rw_ready "$out"
 		;;
-	json_generic)
-		"$RW" -v --json -i "$NS_IFNAME" --xdp-mode generic >/dev/null 2>"$out.err" </dev/null &
+	json_native)
+		"$RW" -v --json -i "$NS_IFNAME" --xdp-mode native >/dev/null 2>"$out.err" </dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;

@@ -59,10 +59,18 @@ static __always_inline long task_syscall_nr(const void *ctx)
 #endif
 }
 
-/* sk_protocol was a bitfield before 5.6; BPF_CORE_READ handles the u16 form. */
+/*
+ * sk_protocol and sk_type were bitfields before 5.6, u16 since: the bitfield
+ * relocations read either form, with a plain load (BTF-typed sk only).
+ */
 static __always_inline __u16 sk_protocol_of(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, sk_protocol);
+	return BPF_CORE_READ_BITFIELD(sk, sk_protocol);
+}
+
+static __always_inline __u16 sk_type_of(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD(sk, sk_type);
 }
 
 #endif /* CORE_FIXES_BPF_H */

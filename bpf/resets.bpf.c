@@ -155,15 +155,24 @@ static __always_inline void owner_record(struct sock *sk)
 
 static __always_inline bool is_tcp_stream(const struct sock *sk)
 {
-	return sk_protocol_of(sk) == IPPROTO_TCP_NUM &&
-	       BPF_CORE_READ(sk, sk_type) == SOCK_STREAM_NUM;
+	return sk_protocol_of(sk) == IPPROTO_TCP_NUM && sk_type_of(sk) == SOCK_STREAM_NUM;
 }
 
-static __always_inline __u32 netns_of_skb(const struct sk_buff *skb)
+/*
+ * tp_btf and fentry programs get BTF-typed pointers: a plain load (its fault
+ * handled by the kernel) costs a fraction of a bpf_probe_read_kernel call,
+ * and the hot paths make a dozen.  kprobes must use the helper.
+ */
+static __always_inline __u32 netns_of_skb(const struct sk_buff *skb, bool kprobe)
 {
-	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct net_device *dev;
 
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	if (kprobe) {
+		dev = BPF_CORE_READ(skb, dev);
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+	dev = skb->dev;
+	return dev ? dev->nd_net.net->ns.inum : 0;
 }
 
 static __always_inline __u32 netns_of_sk(const struct sock *sk)
@@ -196,34 +205,39 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
  * Local/remote from the segment that caused a reset (we are its destination).
  * Returns false if the headers cannot be read.
  */
-static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rstw_event *e)
+static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rstw_event *e,
+					   bool kprobe)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head;
+	__u16 nh, th;
 	struct tcphdr tcp;
-	__u8 vihl;
+	/* an IPv6 header's size: also an IPv4 header and at least 20 bytes of TCP */
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip;
 
+	if (kprobe) {
+		head = BPF_CORE_READ(skb, head);
+		nh = BPF_CORE_READ(skb, network_header);
+		th = BPF_CORE_READ(skb, transport_header);
+	} else {
+		head = skb->head;
+		nh = skb->network_header;
+		th = skb->transport_header;
+	}
 	if (!head || nh == (__u16)~0U || th == (__u16)~0U)
 		return false;
-	if (bpf_probe_read_kernel(&vihl, 1, head + nh))
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
 		return false;
-	if ((vihl >> 4) == 4) {
-		struct iphdr ip;
-
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-			return false;
+	if (ip.v4.version == 4) {
 		e->family = AF_INET;
-		__builtin_memcpy(e->laddr, &ip.daddr, 4);
-		__builtin_memcpy(e->raddr, &ip.saddr, 4);
-	} else if ((vihl >> 4) == 6) {
-		struct ipv6hdr ip6;
-
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
-			return false;
+		__builtin_memcpy(e->laddr, &ip.v4.daddr, 4);
+		__builtin_memcpy(e->raddr, &ip.v4.saddr, 4);
+	} else if (ip.v4.version == 6) {
 		e->family = AF_INET6;
-		__builtin_memcpy(e->laddr, &ip6.daddr, 16);
-		__builtin_memcpy(e->raddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->laddr, &ip.v6.daddr, 16);
+		__builtin_memcpy(e->raddr, &ip.v6.saddr, 16);
 	} else {
 		return false;
 	}
@@ -532,12 +546,12 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	facts = context_facts(ctx, e);
 	if (sk)
 		facts |= sk_facts_of(sk, e, kprobe);
-	if (skb && tuple_from_skb(skb, e)) {
+	if (skb && tuple_from_skb(skb, e, kprobe)) {
 		facts |= RSTW_F_SEGMENT;
 		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
 			facts |= RSTW_F_SYN;
 		if (!sk)
-			e->netns = netns_of_skb(skb);
+			e->netns = netns_of_skb(skb, kprobe);
 	} else if (sk) {
 		tuple_from_sk(sk, e);
 	}
@@ -749,8 +763,8 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 	else
 		return 0;
 	if (cls) {
-		unsigned char *head = BPF_CORE_READ(skb, head);
-		__u16 th = BPF_CORE_READ(skb, transport_header);
+		unsigned char *head = skb->head;
+		__u16 th = skb->transport_header;
 		__u8 flags = 0;
 
 		/* most drops with these reasons are not resets: look before any work */
@@ -762,7 +776,7 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 	e = event_begin(r); /* the drop reason, for naming in user space */
 	if (!e)
 		return 0;
-	if (!tuple_from_skb(skb, e))
+	if (!tuple_from_skb(skb, e, false))
 		return 0;
 	/* those reasons are also given to segments that are not resets */
 	if (cls && !(e->tcp_flags & RSTW_TCP_RST))
@@ -777,7 +791,7 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 		owner_lookup(e);
 	}
 	if (!e->netns)
-		e->netns = netns_of_skb(skb);
+		e->netns = netns_of_skb(skb, false);
 	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }

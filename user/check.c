@@ -114,7 +114,7 @@ int cmd_check(const struct opts *o)
 	     !wire.enabled		     ? "disabled" :
 	     o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
 	     o->xdp_mode == XDP_MODE_GENERIC ? "generic mode" :
-					       "native on virtual devices, generic on NICs");
+					       "generic mode (auto)");
 	if (l.rung_why[0])
 		printf("rung:       %s (fentry: %s)\n", loader_rung_name(l.rung), l.rung_why);
 	else

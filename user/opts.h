@@ -54,7 +54,7 @@ enum {
 	DISABLE_WIRE = 1u << 3, /* XDP ingress and TC egress on interfaces */
 };
 
-/* --xdp-mode: auto = native on virtual devices (veth...), generic on physical NICs */
+/* --xdp-mode: auto = generic (see user/wire.c); native only when asked for */
 enum { XDP_MODE_AUTO = 0, XDP_MODE_GENERIC, XDP_MODE_NATIVE };
 
 /*

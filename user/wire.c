@@ -3,9 +3,10 @@
  * Attaching the wire programs: every namespace (/proc/PID/ns/net and
  * /run/netns), every interface in it, found again on each scan.  Nothing is
  * ever displaced: an interface that already has an XDP program keeps it (and
- * is reported); tcx chains with other programs.  XDP is native on virtual
- * devices and generic on physical NICs, whose drivers may reset the link when
- * a native program is attached.
+ * is reported); tcx chains with other programs.  XDP is generic unless
+ * --xdp-mode native: a native program makes some NIC drivers reset the link,
+ * and turns veth into NAPI mode with a copy of every packet, which costs more
+ * than generic mode under load (make bench: json vs json_native).
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -13,15 +14,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,44 +111,19 @@ static void clsact_remove_all(struct wire *w)
 	}
 }
 
-/* A device without a bus (veth, bridge, dummy...) cannot lose its link to XDP. */
-static bool is_virtual(const char *ifname)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
-	bool virt = false;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
-		virt = info.bus_info[0] == '\0';
-	close(fd);
-	return virt;
-}
-
 static int xdp_attach(struct wire *w, struct wire_attach *a)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, xo);
-	bool native = w->xdp_mode == XDP_MODE_NATIVE ||
-		      (w->xdp_mode == XDP_MODE_AUTO && is_virtual(a->ifname));
-	int fd = -1;
+	int fd;
 
-	if (native) {
+	if (w->xdp_mode == XDP_MODE_NATIVE) {
 		xo.flags = XDP_FLAGS_DRV_MODE;
 		fd = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
-		/* auto: a driver without native XDP falls back to generic */
-		if (fd < 0 && (w->xdp_mode == XDP_MODE_NATIVE || errno == EBUSY))
-			return -1;
 		a->xdp_native = fd >= 0;
+		return fd;
 	}
-	if (fd < 0) {
-		xo.flags = XDP_FLAGS_SKB_MODE;
-		fd = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
-	}
-	return fd;
+	xo.flags = XDP_FLAGS_SKB_MODE;
+	return bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
 }
 
 /* In the current namespace (netns, open as ns_fd, -1 for our own): attach to its interfaces. */

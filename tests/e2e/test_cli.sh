@@ -173,7 +173,7 @@ test_check() {
 	grep -q '^  ok   tp_btf/tcp_send_reset' <<<"$out" || e2e_fail "check: $out"
 	grep -qE '^  ok   the kernel.s reset reason: enum sk_rst_reason, [0-9]+ names from BTF' <<<"$out" ||
 		e2e_fail "check reason line: $out"
-	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-native" <<<"$out" ||
+	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
 		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
 	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
 	# options after the command; a disabled hook shows as degraded

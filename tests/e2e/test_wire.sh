@@ -72,7 +72,7 @@ test_firewall_reject() {
 }
 
 tc_filters() { # NS: rstwatch's clsact egress filters on the pair's interface there
-	ip -n "$1" -d filter show dev "$NS_IFNAME" egress 2>/dev/null | grep -c 'handle 0x52535457'
+	tc -n "$1" filter show dev "$NS_IFNAME" egress 2>/dev/null | grep -c "handle 0x52535457"
 }
 
 # Kernels without tcx (before 6.6) get a clsact filter instead: the same
