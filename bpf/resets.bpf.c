@@ -80,6 +80,28 @@ static __always_inline void stat_inc(__u32 slot)
 		__sync_fetch_and_add(v, 1);
 }
 
+/*
+ * Add one to KEY's count in a per-CPU hash of counters, creating it if
+ * needed; another CPU may create it first.  A full map is counted as lost.
+ */
+static __always_inline void percpu_count(void *map, const void *key)
+{
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(map, key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(map, key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		stat_inc(RSTW_STAT_COUNT_LOST);
+}
+
 /* (owner cgroup, fact key) -> count: exact per-service totals */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -91,41 +113,14 @@ struct {
 static __always_inline void count_service(__u64 cgroup_id, __u32 key)
 {
 	struct rstw_service_key k = { .cgroup_id = cgroup_id, .key = key };
-	__u64 one = 1, *v;
 
-	v = bpf_map_lookup_elem(&service_counts, &k);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	if (bpf_map_update_elem(&service_counts, &k, &one, BPF_NOEXIST) == 0)
-		return;
-	v = bpf_map_lookup_elem(&service_counts, &k);
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	else
-		stat_inc(RSTW_STAT_COUNT_LOST);
+	percpu_count(&service_counts, &k);
 }
 
 /* Exact: the count survives a full ring buffer and a slow reader. */
 static __always_inline void count_key(__u32 key)
 {
-	__u64 one = 1, *v;
-
-	v = bpf_map_lookup_elem(&counts, &key);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
-		return;
-	/* another CPU inserted the key first */
-	v = bpf_map_lookup_elem(&counts, &key);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	stat_inc(RSTW_STAT_COUNT_LOST);
+	percpu_count(&counts, &key);
 }
 
 static __always_inline void task_fill(struct rstw_task *t)

@@ -75,20 +75,8 @@ static __always_inline bool stack_rst_matches(const struct parsed_tcp *pt)
 static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)
 {
 	struct rstw_wire_key k = { .netns = netns, .ifindex = ifindex, .dir = dir };
-	__u64 one = 1, *v;
 
-	v = bpf_map_lookup_elem(&wire_counts, &k);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	if (bpf_map_update_elem(&wire_counts, &k, &one, BPF_NOEXIST) == 0)
-		return;
-	v = bpf_map_lookup_elem(&wire_counts, &k);
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	else
-		stat_inc(RSTW_STAT_COUNT_LOST);
+	percpu_count(&wire_counts, &k);
 }
 
 /* A scratch event for the wire: no task (these run in softirq, not for one). */

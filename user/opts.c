@@ -63,6 +63,37 @@ bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* In the order of their enums in opts.h. */
+static const char *const xdp_modes[] = { "auto", "generic", "native", NULL };
+static const char *const tc_modes[] = { "auto", "tcx", "clsact", NULL };
+static const char *const fallbacks[] = { "auto", "fentry", "kprobe", NULL };
+static const char *const colors[] = { "auto", "always", "never", NULL };
+
+/*
+ * ARG must be one of NAMES (NULL-terminated, in enum order): its index in
+ * *OUT.  Else "OPTION: 'ARG' is not a, b or c" in ERR.
+ */
+static bool parse_choice(const char *option, const char *arg, const char *const *names, int *out,
+			 char *err, size_t errlen)
+{
+	size_t off;
+	int n = 0;
+
+	for (; names[n]; n++) {
+		if (strcmp(arg, names[n]) == 0) {
+			*out = n;
+			return true;
+		}
+	}
+	off = (size_t)snprintf(err, errlen, "%s: '%.64s' is not ", option, arg);
+	for (int i = 0; i < n && off < errlen; i++)
+		off += (size_t)snprintf(err + off, errlen - off, "%s%s", names[i],
+					i + 2 < n  ? ", " :
+					i + 2 == n ? " or " :
+						     "");
+	return false;
+}
+
 void opts_usage(FILE *f)
 {
 	fputs("Usage: rstwatch [OPTIONS]\n"
@@ -353,45 +384,18 @@ again:
 			o->ifaces = optarg;
 			break;
 		case OPT_XDP_MODE:
-			if (strcmp(optarg, "native") == 0) {
-				o->xdp_mode = XDP_MODE_NATIVE;
-			} else if (strcmp(optarg, "generic") == 0) {
-				o->xdp_mode = XDP_MODE_GENERIC;
-			} else if (strcmp(optarg, "auto") == 0) {
-				o->xdp_mode = XDP_MODE_AUTO;
-			} else {
-				snprintf(err, errlen,
-					 "--xdp-mode: '%.64s' is not auto, generic or native",
-					 optarg);
+			if (!parse_choice("--xdp-mode", optarg, xdp_modes, &o->xdp_mode, err,
+					  errlen))
 				return OPTS_USAGE;
-			}
 			break;
 		case OPT_FALLBACK:
-			if (strcmp(optarg, "auto") == 0) {
-				o->fallback = FALLBACK_AUTO;
-			} else if (strcmp(optarg, "fentry") == 0) {
-				o->fallback = FALLBACK_FENTRY;
-			} else if (strcmp(optarg, "kprobe") == 0) {
-				o->fallback = FALLBACK_KPROBE;
-			} else {
-				snprintf(err, errlen,
-					 "--fallback: '%.64s' is not auto, fentry or kprobe",
-					 optarg);
+			if (!parse_choice("--fallback", optarg, fallbacks, &o->fallback, err,
+					  errlen))
 				return OPTS_USAGE;
-			}
 			break;
 		case OPT_TC_MODE:
-			if (strcmp(optarg, "auto") == 0) {
-				o->tc_mode = TC_MODE_AUTO;
-			} else if (strcmp(optarg, "tcx") == 0) {
-				o->tc_mode = TC_MODE_TCX;
-			} else if (strcmp(optarg, "clsact") == 0) {
-				o->tc_mode = TC_MODE_CLSACT;
-			} else {
-				snprintf(err, errlen,
-					 "--tc-mode: '%.64s' is not auto, tcx or clsact", optarg);
+			if (!parse_choice("--tc-mode", optarg, tc_modes, &o->tc_mode, err, errlen))
 				return OPTS_USAGE;
-			}
 			break;
 		case OPT_BPF_STATS:
 			o->bpf_stats = true;
@@ -421,17 +425,8 @@ again:
 			o->interval = (unsigned int)v;
 			break;
 		case OPT_COLOR:
-			if (!strcmp(optarg, "auto")) {
-				o->color = COLOR_AUTO;
-			} else if (!strcmp(optarg, "always")) {
-				o->color = COLOR_ALWAYS;
-			} else if (!strcmp(optarg, "never")) {
-				o->color = COLOR_NEVER;
-			} else {
-				snprintf(err, errlen,
-					 "--color: '%.64s' is not auto, always or never", optarg);
+			if (!parse_choice("--color", optarg, colors, &o->color, err, errlen))
 				return OPTS_USAGE;
-			}
 			break;
 		case OPT_CONFIG:
 			if (!*optarg) {
