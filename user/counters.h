@@ -13,6 +13,14 @@ struct key_count {
 };
 
 /*
+ * For each key of a per-CPU hash of u64 counters (keys of key_size bytes, at
+ * most 64), call fn with the key and its sum over CPUs; fn returns non-zero
+ * to stop.  Returns the number of keys given to fn, or -errno.
+ */
+typedef int (*counters_fn)(const void *key, uint64_t count, void *arg);
+int counters_each(int fd, size_t key_size, counters_fn fn, void *arg);
+
+/*
  * Sum the per-CPU fact-key counters.  Returns the number of keys (<= max) or
  * -errno; *out is filled with at most max entries.
  */

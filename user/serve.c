@@ -102,35 +102,36 @@ static void snapshot_progs(struct serve *s, struct metrics_snapshot *m)
 	}
 }
 
+struct snap_ctx {
+	struct serve *s;
+	struct metrics_snapshot *m;
+	char folded_names[64][128];
+	int nfolded;
+};
+
+static int wire_one(const void *k, uint64_t count, void *arg)
+{
+	const struct rstw_wire_key *key = k;
+	struct snap_ctx *c = arg;
+	struct metrics_snapshot *m = c->m;
+
+	m->wire[m->nwire].netns = key->netns;
+	m->wire[m->nwire].dir = (int)key->dir;
+	m->wire[m->nwire].count = count;
+	wire_ifname(c->s->w, key->netns, (int)key->ifindex, m->wire[m->nwire].ifname,
+		    sizeof(m->wire[m->nwire].ifname));
+	return ++m->nwire >= METRICS_MAX_WIRE;
+}
+
 static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 {
-	int fd = bpf_map__fd(s->l->skel->maps.wire_counts);
-	int ncpu = libbpf_num_possible_cpus();
-	struct rstw_wire_key key, next, *prev = NULL;
-	uint64_t *vals;
+	struct snap_ctx c = { .s = s, .m = m };
 
-	if (ncpu <= 0 || !(vals = calloc((size_t)ncpu, sizeof(*vals))))
-		return;
 	wire_lock(s->w);
 	m->attached += wire_links(s->w);
-	while (m->nwire < METRICS_MAX_WIRE && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		uint64_t sum = 0;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (int i = 0; i < ncpu; i++)
-			sum += vals[i];
-		m->wire[m->nwire].netns = key.netns;
-		m->wire[m->nwire].dir = (int)key.dir;
-		m->wire[m->nwire].count = sum;
-		wire_ifname(s->w, key.netns, (int)key.ifindex, m->wire[m->nwire].ifname,
-			    sizeof(m->wire[m->nwire].ifname));
-		m->nwire++;
-	}
+	counters_each(bpf_map__fd(s->l->skel->maps.wire_counts), sizeof(struct rstw_wire_key),
+		      wire_one, &c);
 	wire_unlock(s->w);
-	free(vals);
 }
 
 /*
@@ -160,50 +161,47 @@ static int service_slot(const char *name, bool *folded)
 	return i;
 }
 
+static int service_one(const void *k, uint64_t count, void *arg)
+{
+	const struct rstw_service_key *key = k;
+	struct snap_ctx *c = arg;
+	struct metrics_snapshot *m = c->m;
+	struct cause_input in;
+	char name[128];
+	bool folded;
+	int i;
+
+	if (attribute_key(&c->s->l->reasons, key->key, &in) == CAUSE_LISTEN_DROP)
+		return 0; /* not a reset */
+	owner_service_name(key->cgroup_id, name, sizeof(name));
+	i = service_slot(name, &folded);
+	if (folded) {
+		int f;
+
+		for (f = 0; f < c->nfolded; f++)
+			if (strcmp(c->folded_names[f], name) == 0)
+				break;
+		if (f == c->nfolded && c->nfolded < 64)
+			snprintf(c->folded_names[c->nfolded++], sizeof(c->folded_names[0]), "%s",
+				 name);
+	}
+	if (rstw_key_dir(key->key) == RSTW_DIR_SENT)
+		m->services[i].sent += count;
+	else
+		m->services[i].received += count;
+	return 0;
+}
+
 static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 {
-	int fd = bpf_map__fd(s->l->skel->maps.service_counts);
-	int ncpu = libbpf_num_possible_cpus();
-	struct rstw_service_key key, next, *prev = NULL;
-	char folded_names[64][128];
-	int nfolded = 0;
-	uint64_t *vals;
+	struct snap_ctx *c = calloc(1, sizeof(*c));
 
-	if (ncpu <= 0 || !(vals = calloc((size_t)ncpu, sizeof(*vals))))
+	if (!c)
 		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct cause_input in;
-		char name[128];
-		uint64_t sum = 0;
-		bool folded;
-		int i;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		if (attribute_key(&s->l->reasons, key.key, &in) == CAUSE_LISTEN_DROP)
-			continue; /* not a reset */
-		for (int c = 0; c < ncpu; c++)
-			sum += vals[c];
-		owner_service_name(key.cgroup_id, name, sizeof(name));
-		i = service_slot(name, &folded);
-		if (folded) {
-			int k;
-
-			for (k = 0; k < nfolded; k++)
-				if (strcmp(folded_names[k], name) == 0)
-					break;
-			if (k == nfolded && nfolded < 64)
-				snprintf(folded_names[nfolded++], sizeof(folded_names[0]), "%s",
-					 name);
-		}
-		if (rstw_key_dir(key.key) == RSTW_DIR_SENT)
-			m->services[i].sent += sum;
-		else
-			m->services[i].received += sum;
-	}
-	free(vals);
+	c->s = s;
+	c->m = m;
+	counters_each(bpf_map__fd(s->l->skel->maps.service_counts), sizeof(struct rstw_service_key),
+		      service_one, c);
 	for (int i = 0; i < nadmitted; i++)
 		snprintf(m->services[i].name, sizeof(m->services[i].name), "%s", admitted[i]);
 	m->nservices = nadmitted;
@@ -212,7 +210,8 @@ static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 			 "other");
 		m->nservices++;
 	}
-	m->services_folded = nfolded;
+	m->services_folded = c->nfolded;
+	free(c);
 }
 
 static char *render(struct serve *s, size_t *len)
