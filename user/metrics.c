@@ -11,6 +11,14 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric without labels: its family header and its one value. */
+static void scalar(FILE *f, const char *name, const char *type, const char *help,
+		   unsigned long long v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
 /* Label values here are ids and interface names: escape what the format requires. */
 static void label_value(FILE *f, const char *v)
 {
@@ -46,11 +54,9 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 		 "TCP resets this host sent, by cause (exact, from in-kernel counters).");
 	by_cause(f, s, "rstwatch_resets_received_total", 1, CDIR_RECEIVED,
 		 "TCP resets that reached this host, by cause: accepted or refused by the kernel.");
-	family(f, "rstwatch_listen_drops_total", "counter",
-	       "Segments dropped because an accept queue was full (tcp_abort_on_overflow=0).");
-	fprintf(f, "rstwatch_listen_drops_total %llu\n",
-		(unsigned long long)(s->by_cause[0][CAUSE_LISTEN_DROP] +
-				     s->by_cause[1][CAUSE_LISTEN_DROP]));
+	scalar(f, "rstwatch_listen_drops_total", "counter",
+	       "Segments dropped because an accept queue was full (tcp_abort_on_overflow=0).",
+	       s->by_cause[0][CAUSE_LISTEN_DROP] + s->by_cause[1][CAUSE_LISTEN_DROP]);
 
 	family(f, "rstwatch_service_resets_total", "counter",
 	       "TCP resets by the service (systemd unit, else cgroup) owning the socket: the "
@@ -65,9 +71,9 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 		fprintf(f, "\",direction=\"received\"} %llu\n",
 			(unsigned long long)s->services[i].received);
 	}
-	family(f, "rstwatch_services_folded", "gauge",
-	       "Services whose resets are counted under service=\"other\".");
-	fprintf(f, "rstwatch_services_folded %d\n", s->services_folded);
+	scalar(f, "rstwatch_services_folded", "gauge",
+	       "Services whose resets are counted under service=\"other\".",
+	       (unsigned long long)s->services_folded);
 
 	family(f, "rstwatch_wire_resets_total", "counter",
 	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs.");
@@ -79,27 +85,23 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 			(unsigned long long)s->wire[i].count);
 	}
 
-	family(f, "rstwatch_events_total", "counter",
-	       "Events sampled to user space through the ring buffer (serve samples only with --log).");
-	fprintf(f, "rstwatch_events_total %llu\n", (unsigned long long)s->events);
-	family(f, "rstwatch_events_lost_total", "counter",
-	       "Events lost because the ring buffer was full (counts stay exact).");
-	fprintf(f, "rstwatch_events_lost_total %llu\n", (unsigned long long)s->events_lost);
-	family(f, "rstwatch_ringbuf_pending_events", "gauge",
-	       "Events in the ring buffer, submitted by the kernel and not yet read.");
-	fprintf(f, "rstwatch_ringbuf_pending_events %llu\n", (unsigned long long)s->pending);
-	family(f, "rstwatch_events_malformed_total", "counter",
-	       "Ring buffer records rejected by validation.");
-	fprintf(f, "rstwatch_events_malformed_total %llu\n", (unsigned long long)s->malformed);
-	family(f, "rstwatch_counts_lost_total", "counter",
-	       "Counts lost because an in-kernel counter map was full (should stay 0).");
-	fprintf(f, "rstwatch_counts_lost_total %llu\n", (unsigned long long)s->counts_lost);
-	family(f, "rstwatch_owners_lost_total", "counter",
-	       "Socket owners not recorded because the owner map update failed.");
-	fprintf(f, "rstwatch_owners_lost_total %llu\n", (unsigned long long)s->owners_lost);
-	family(f, "rstwatch_receive_not_rst_total", "counter",
-	       "tcp_receive_reset firings discarded: the kernel aborting on data, no RST arrived.");
-	fprintf(f, "rstwatch_receive_not_rst_total %llu\n", (unsigned long long)s->not_received);
+	scalar(f, "rstwatch_events_total", "counter",
+	       "Events sampled to user space through the ring buffer (serve samples only with --log).",
+	       s->events);
+	scalar(f, "rstwatch_events_lost_total", "counter",
+	       "Events lost because the ring buffer was full (counts stay exact).", s->events_lost);
+	scalar(f, "rstwatch_ringbuf_pending_events", "gauge",
+	       "Events in the ring buffer, submitted by the kernel and not yet read.", s->pending);
+	scalar(f, "rstwatch_events_malformed_total", "counter",
+	       "Ring buffer records rejected by validation.", s->malformed);
+	scalar(f, "rstwatch_counts_lost_total", "counter",
+	       "Counts lost because an in-kernel counter map was full (should stay 0).",
+	       s->counts_lost);
+	scalar(f, "rstwatch_owners_lost_total", "counter",
+	       "Socket owners not recorded because the owner map update failed.", s->owners_lost);
+	scalar(f, "rstwatch_receive_not_rst_total", "counter",
+	       "tcp_receive_reset firings discarded: the kernel aborting on data, no RST arrived.",
+	       s->not_received);
 
 	family(f, "rstwatch_bpf_program_run_seconds_total", "counter",
 	       "Time spent in each BPF program (kernel bpf_stats).");
@@ -111,9 +113,9 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	for (int i = 0; i < s->nprogs; i++)
 		fprintf(f, "rstwatch_bpf_program_runs_total{program=\"%s\"} %llu\n",
 			s->progs[i].name, (unsigned long long)s->progs[i].run_cnt);
-	family(f, "rstwatch_bpf_programs_attached", "gauge",
-	       "BPF attachments in place (tracepoints, and XDP/TC links on interfaces).");
-	fprintf(f, "rstwatch_bpf_programs_attached %d\n", s->attached);
+	scalar(f, "rstwatch_bpf_programs_attached", "gauge",
+	       "BPF attachments in place (tracepoints, and XDP/TC links on interfaces).",
+	       (unsigned long long)s->attached);
 
 	family(f, "rstwatch_build_info", "gauge", "rstwatch's version; the value is always 1.");
 	fprintf(f, "rstwatch_build_info{version=\"");
