@@ -70,6 +70,8 @@ void out_json_event(FILE *f, const struct report *r)
 		jw_kv_uint(&w, "sock_cookie", e->cookie);
 	else
 		jw_kv_null(&w, "sock_cookie");
+	if (e->sk_ino) /* ss -e shows it as ino: */
+		jw_kv_uint(&w, "sock_inode", e->sk_ino);
 	if (e->state == 10) {
 		jw_kv_uint(&w, "backlog", e->ack_backlog);
 		jw_kv_uint(&w, "backlog_max", e->max_ack_backlog);

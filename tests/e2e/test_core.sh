@@ -160,6 +160,39 @@ test_disconnect() {
 
 # ss -K destroys the server's socket: the reset is made by ss, in its sendmsg
 # on a netlink socket, but the socket belongs to the server.
+# An accepted socket its process never read or wrote, reset from outside in
+# softirq: nothing in the kernel names its owner, /proc/PID/fd does (a process
+# that keeps the socket open after the reset; ss -e gives the inode).
+test_owner_from_procfs() {
+	local port=22600 srv_pid ino
+	core_setup || return 1
+	ns_bg "$SRV_NS" "$T/srv" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen()
+print("listening", flush=True)
+c, _ = s.accept()
+print("accepted", flush=True)
+time.sleep(8)' "$NS_SRV_IP4" "$port" >/dev/null
+	srv_pid=$NS_BG_PID
+	ns_wait_line "$T/srv" listening 5 || return 1
+	ns_bg "$CLI_NS" "$T/cli" "$RSTGEN" client hold -a "$NS_SRV_IP4" -p "$port" -n rg-client \
+		-t 5000 >/dev/null
+	CLI_PID=$NS_BG_PID
+	ns_wait_line "$T/srv" accepted 5 || return 1
+	ino=$(ip netns exec "$SRV_NS" ss -Htne state established "( sport = :$port )" 2>/dev/null |
+		grep -o 'ino:[0-9]*' | cut -d: -f2)
+	ip netns exec "$CLI_NS" ss -K state established "( dport = :$port )" >/dev/null 2>&1
+	wait_exit "$CLI_PID" 5 || e2e_fail "client still holding"
+	rw_wait_count "$(sel "$SRV_INO" received "$port")" 1 5
+	check_event "$(sel "$SRV_INO" received "$port")" cause=peer_reset context=softirq \
+		owner_source=procfs pid="$srv_pid" comm=python3 sock_inode="$ino" lport="$port" \
+		rport="$(json_field "$T/cli" connected lport)"
+	ns_stop "$srv_pid" >/dev/null
+}
+
 test_admin_kill() {
 	local fam port=22500 srv_addr
 	core_setup || return 1
