@@ -5,11 +5,11 @@
 # each rstwatch run (RSTW_RUNS from the kernel command line, comma-separated;
 # default "default,kprobe,caps") saves `rstwatch check`, starts rstwatch, plays
 # the reset scenarios with rstgen over loopback and over a veth pair between
-# two namespaces (and one nftables REJECT with tcp reset in the server's
-# namespace), and stops it.  Per scenario it keeps rstgen's own JSON lines,
-# its exit status, and /proc/net/snmp and /proc/net/netstat of both ends before
-# and after; per run, rstwatch's clsact filters on the interfaces while it
-# watches and after it stopped.  Everything lands in /tmp/out, which is written as a tar archive
+# two namespaces (and nftables REJECTs with tcp reset, on both), and stops it.
+# Per scenario it keeps rstgen's own JSON lines, its exit status, and
+# /proc/net/snmp and /proc/net/netstat of both ends before and after; per run,
+# the egress tc filters (rstwatch's clsact filter) while it watches and after
+# it stopped.  Everything lands in /tmp/out, which is written as a tar archive
 # to the raw virtio disk /dev/vda for the host to unpack (the serial console
 # mixes kernel messages into anything printed).  Then the guest powers off.
 # Every wait is bounded; the host also bounds the whole guest with timeout.
