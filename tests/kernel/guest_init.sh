@@ -5,9 +5,11 @@
 # each rstwatch run (RSTW_RUNS from the kernel command line, comma-separated;
 # default "default,kprobe,caps") saves `rstwatch check`, starts rstwatch, plays
 # the reset scenarios with rstgen over loopback and over a veth pair between
-# two namespaces, and stops it.  Per scenario it keeps rstgen's own JSON lines,
-# its exit status, and /proc/net/snmp and /proc/net/netstat of both ends before
-# and after.  Everything lands in /tmp/out, which is written as a tar archive
+# two namespaces (and nftables REJECTs with tcp reset, on both), and stops it.
+# Per scenario it keeps rstgen's own JSON lines, its exit status, and
+# /proc/net/snmp and /proc/net/netstat of both ends before and after; per run,
+# the egress tc filters (rstwatch's clsact filter) while it watches and after
+# it stopped.  Everything lands in /tmp/out, which is written as a tar archive
 # to the raw virtio disk /dev/vda for the host to unpack (the serial console
 # mixes kernel messages into anything printed).  Then the guest powers off.
 # Every wait is bounded; the host also bounds the whole guest with timeout.
@@ -15,6 +17,8 @@
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 # iproute2's ip (busybox's has no netns; busybox sh prefers applets to PATH)
 IP=/usr/lib/rstw/ip
+TC=/usr/lib/rstw/tc
+NFT=/usr/lib/rstw/nft
 OUT=/tmp/out
 SRV_NS=ksrv
 CLI_NS=kcli
@@ -169,7 +173,9 @@ snap() {
 	in_ns "$4" cat /proc/net/netstat >"$1/$2.cli.netstat"
 }
 
-# scenario RUN_DIR ID RSTGEN_SCENARIO FAMILY lo|veth PORT
+# scenario RUN_DIR ID SCENARIO FAMILY lo|veth PORT: SCENARIO is rstgen's, or
+# firewall_reject: rstgen's closed_port client against an nftables rule of the
+# server's namespace that rejects the port with a TCP reset
 scenario() {
 	d=$1/$2
 	sc=$3
@@ -180,25 +186,37 @@ scenario() {
 	if [ "$where" = lo ]; then
 		sns='' cns='' srv_ino=$ROOT_INO cli_ino=$ROOT_INO addr=127.0.0.1
 		[ "$fam" = 6 ] && addr=::1
+		caddr=$addr
 	else
-		sns=$SRV_NS cns=$CLI_NS addr=$SRV_IP4
-		[ "$fam" = 6 ] && addr=$SRV_IP6
+		sns=$SRV_NS cns=$CLI_NS addr=$SRV_IP4 caddr=$CLI_IP4
+		[ "$fam" = 6 ] && addr=$SRV_IP6 caddr=$CLI_IP6
 		srv_ino=$(stat -L -c %i "/run/netns/$SRV_NS")
 		cli_ino=$(stat -L -c %i "/run/netns/$CLI_NS")
 	fi
-	printf 'id=%s\nscenario=%s\nfamily=%s\nwhere=%s\nport=%s\naddr=%s\nsrv_ino=%s\ncli_ino=%s\n' \
-		"$2" "$sc" "$fam" "$where" "$port" "$addr" "$srv_ino" "$cli_ino" >"$d/meta"
+	printf 'id=%s\nscenario=%s\nfamily=%s\nwhere=%s\nport=%s\naddr=%s\ncaddr=%s\n' \
+		"$2" "$sc" "$fam" "$where" "$port" "$addr" "$caddr" >"$d/meta"
+	printf 'srv_ino=%s\ncli_ino=%s\n' "$srv_ino" "$cli_ino" >>"$d/meta"
 	log "scenario $2 ($sc, IPv$fam, $where, port $port)"
 	[ "$sc" = listen_overflow ] && in_ns "$sns" sysctl -qw net.ipv4.tcp_abort_on_overflow=1
+	rsc=$sc
+	if [ "$sc" = firewall_reject ]; then
+		rsc=closed_port
+		in_ns "$sns" "$NFT" -f - >"$d/nft.err" 2>&1 <<-EOF
+			add table inet rwfw
+			add chain inet rwfw in { type filter hook input priority 0; }
+			add rule inet rwfw in tcp dport $port reject with tcp reset
+		EOF
+		echo $? >"$d/nft.rc"
+	fi
 	snap "$d" before "$sns" "$cns"
 	spid=
-	if [ "$sc" != closed_port ]; then
+	if [ "$rsc" != closed_port ]; then
 		bg_in_ns "$sns" rstgen server "$sc" -a "$addr" -p "$port" -n rg-server -t 10000 \
 			>"$d/srv.json" 2>"$d/srv.err" </dev/null &
 		spid=$!
 		wait_line "$d/srv.json" '"listening"' 20 "$spid" || log "$2: server not listening"
 	fi
-	bg_in_ns "$cns" rstgen client "$sc" -a "$addr" -p "$port" -n rg-client -t 8000 \
+	bg_in_ns "$cns" rstgen client "$rsc" -a "$addr" -p "$port" -n rg-client -t 8000 \
 		>"$d/cli.json" 2>"$d/cli.err" </dev/null &
 	cpid=$!
 	if [ "$sc" = keepalive ]; then
@@ -221,7 +239,17 @@ scenario() {
 	sleep 0.3
 	snap "$d" after "$sns" "$cns"
 	[ "$sc" = listen_overflow ] && in_ns "$sns" sysctl -qw net.ipv4.tcp_abort_on_overflow=0
+	[ "$sc" = firewall_reject ] && in_ns "$sns" "$NFT" delete table inet rwfw >>"$d/nft.err" 2>&1
 	return 0
+}
+
+# tc_filters RUN_DIR TAG: the egress filters of the veth pair's ends and of
+# the initial namespace's lo (rstwatch's clsact filter: handle 0x52535457)
+tc_filters() {
+	for ns in "$SRV_NS" "$CLI_NS"; do
+		"$TC" -n "$ns" filter show dev "$IFNAME" egress >"$1/tc.$2.$ns" 2>&1
+	done
+	"$TC" filter show dev lo egress >"$1/tc.$2.root" 2>&1
 }
 
 # run_rstwatch NAME ARGS...: rstwatch (or runcaps ... rstwatch) for run NAME
@@ -267,6 +295,7 @@ one_run() {
 		return
 	fi
 	echo "attached $(uptime_s)" >>"$r/times"
+	tc_filters "$r" during
 
 	scenario "$r" cp4 closed_port 4 lo $((base + 1))
 	scenario "$r" cp6 closed_port 6 lo $((base + 2))
@@ -276,6 +305,14 @@ one_run() {
 	scenario "$r" ovf4 listen_overflow 4 lo $((base + 6))
 	scenario "$r" cpv4 closed_port 4 veth $((base + 7))
 	scenario "$r" aocv6 abort_on_close 6 veth $((base + 8))
+	scenario "$r" fw4 firewall_reject 4 lo $((base + 17))
+	scenario "$r" fwv4 firewall_reject 4 veth $((base + 10))
+	scenario "$r" fwv6 firewall_reject 6 veth $((base + 11))
+	scenario "$r" l2v4 linger2_abort 4 lo $((base + 12))
+	scenario "$r" aod4 abort_on_data 4 lo $((base + 13))
+	scenario "$r" aodv6 abort_on_data 6 veth $((base + 14))
+	scenario "$r" disv6 disconnect 6 veth $((base + 15))
+	scenario "$r" dis4 disconnect 4 lo $((base + 16))
 	# last: it takes the server's end of the veth pair down
 	scenario "$r" kav4 keepalive 4 veth $((base + 9))
 
@@ -285,6 +322,9 @@ one_run() {
 	wait "$RW_PID"
 	echo $? >"$r/rw.rc"
 	RW_PID=
+	# up again (keepalive took it down), so that a filter left shows
+	"$IP" -n "$SRV_NS" link set "$IFNAME" up
+	tc_filters "$r" after
 	veth_destroy
 	echo "end $(uptime_s)" >>"$r/times"
 }

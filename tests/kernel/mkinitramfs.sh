@@ -5,8 +5,10 @@
 #   tests/kernel/mkinitramfs.sh OUT.cpio KERNEL_CACHE_DIR STATIC_DIR
 #
 # Contents: busybox-static with a link per applet, the static rstwatch,
-# rstgen, runcaps and attachprobe from STATIC_DIR, iproute2's ip as /usr/lib/rstw/ip (for netns
-# and veth; dynamic, so copied with the shared libraries ldd names), the kernel modules
+# rstgen, runcaps and attachprobe from STATIC_DIR, iproute2's ip and tc and
+# nftables' nft as /usr/lib/rstw/{ip,tc,nft} (netns and veth, rstwatch's clsact
+# filters, a REJECT rule; dynamic, so copied with the shared libraries ldd
+# names), the kernel modules
 # listed in KERNEL_CACHE_DIR/modules/order, and tests/kernel/guest_init.sh as
 # /init.  Errors: one line on stderr, exit 1.
 set -euo pipefail
@@ -25,6 +27,8 @@ if ldd "$busybox" >/dev/null 2>&1; then
 	die "$busybox is not static (Debian: busybox-static)"
 fi
 ip=$(command -v ip) || die "ip not installed (Debian: iproute2)"
+tc=$(command -v tc) || die "tc not installed (Debian: iproute2)"
+nft=$(command -v nft) || die "nft not installed (Debian: nftables)"
 command -v cpio >/dev/null || die "cpio not installed"
 for t in rstwatch rstgen runcaps attachprobe; do
 	[[ -x $sdir/$t ]] || die "$sdir/$t missing (make static)"
@@ -41,14 +45,17 @@ while read -r applet; do
 	[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 done < <("$busybox" --list-full | grep -v '^bin/busybox$')
 
-# the real ip, under its own path: busybox's has no netns, and busybox sh
-# prefers its applets to anything in PATH of the same name
+# the real ip and tc, under their own paths: busybox's have no netns, and
+# busybox sh prefers its applets to anything in PATH of the same name
 mkdir -p "$root/usr/lib/rstw"
-cp -L "$ip" "$root/usr/lib/rstw/ip"
-while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done < <(ldd "$ip" | grep -oE '/[^ ]+' | sort -u)
+for b in "$ip" "$tc" "$nft"; do
+	cp -L "$b" "$root/usr/lib/rstw/$(basename "$b")"
+	while read -r lib; do
+		[[ -e $root$lib ]] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$b" | grep -oE '/[^ ]+' | sort -u)
+done
 
 for t in rstwatch rstgen runcaps attachprobe; do
 	cp "$sdir/$t" "$root/bin/$t"

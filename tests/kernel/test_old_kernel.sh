@@ -6,7 +6,10 @@
 # 65534 with only CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.  The guest's results
 # come back as a tar archive on a raw virtio disk; here they are checked with
 # jq against the guest kernel's own counters (TcpOutRsts, TcpExt*) and the
-# processes' own view of their sockets (rstgen's JSON lines).
+# processes' own view of their sockets (rstgen's JSON lines).  An nftables
+# REJECT (firewall_reject) is seen only by rstwatch's TC egress program, a
+# clsact filter on 6.1 (no tcx): it must be there while rstwatch runs and gone
+# after it stops (tc filter show in the guest).
 #
 #   tests/kernel/test_old_kernel.sh          (make kernel-test; part of make test)
 #
@@ -96,6 +99,11 @@ sel() {
 	echo ".netns == $1 and .direction == \"$2\" and (.lport == $3 or .rport == $3)"
 }
 
+# wsel PORT: jq filter for the RSTs rstwatch saw only on the wire, leaving
+wsel() {
+	echo ".kind == \"wire\" and .direction == \"sent\" and (.lport == $1 or .rport == $1)"
+}
+
 # events FILTER / count FILTER: of the current run's JSON lines ($RW)
 events() {
 	jq -c "select($1)" "$RW"
@@ -139,9 +147,10 @@ expect_event() {
 # One scenario of one run: the scenario itself happened (rstgen, the kernel's
 # counters), then rstwatch's events against it.
 check_scenario() {
-	local d=$1 run=$2 id scenario family sc fam where port addr srv_ino cli_ino w
-	local sender sender_ino other_ino sent_cause recv_n recv_cause
-	local srv_pid cli_pid c_tuple ino role d_rst
+	local d=$1 run=$2 id scenario family sc fam where port addr caddr srv_ino cli_ino w
+	local sender sender_ino other_ino sent_cause recv_n recv_cause sent_rsts wire_n
+	local srv_pid cli_pid c_tuple ino role d_rst want_ns
+	local s_pid s_comm s_json r_pid r_comm r_json nerr
 	# shellcheck disable=SC1091 # written by the guest
 	. "$d/meta"
 	id=$run/$id
@@ -149,15 +158,29 @@ check_scenario() {
 	srv_pid=$(field "$d/srv.json" listening pid)
 	cli_pid=$(jq -r .pid "$d/cli.json" 2>/dev/null | head -n 1)
 
-	# what the scenario must produce (DESIGN.md §3)
-	sender=srv recv_n=1 recv_cause=peer_reset
+	# what the scenario must produce (DESIGN.md §3); sent_rsts: the sender's
+	# TcpOutRsts delta, wire_n: resets seen only on the wire (TC egress)
+	sender=srv recv_n=1 recv_cause=peer_reset sent_rsts=1 wire_n=0
 	case $sc in
 	closed_port) sent_cause=closed_port recv_cause=refused ;;
 	abort_on_close) sent_cause=abort_on_close ;;
 	linger_abort) sent_cause=linger_abort ;;
+	linger2_abort) sent_cause=linger2_abort ;;
+	abort_on_data) sent_cause=abort_on_data ;;
 	closed_then_data) sent_cause=timewait ;;
 	listen_overflow) sent_cause=listen_overflow ;;
 	keepalive) sent_cause=keepalive_timeout sender=cli recv_n=0 ;;
+	disconnect) sent_cause=disconnect sender=cli ;;
+	# netfilter's reset: not the stack's, so no TcpOutRsts
+	firewall_reject)
+		sent_cause=firewall_reject recv_cause=refused sent_rsts=0 wire_n=1
+		# without CAP_SYS_ADMIN rstwatch cannot enter the pair's namespaces
+		# to attach there, and says so: then the wire sees nothing of it
+		if [[ $where == veth ]] && grep -q 'cannot enter other network namespaces' "$RW_ERR"; then
+			wire_n=0
+			echo "   $id: rstwatch cannot enter the server's namespace: no wire event expected"
+		fi
+		;;
 	*)
 		fail "$id: unknown scenario $sc"
 		return
@@ -165,17 +188,29 @@ check_scenario() {
 	esac
 	if [[ $sender == srv ]]; then
 		sender_ino=$srv_ino other_ino=$cli_ino
+		s_pid=$srv_pid s_comm=rg-server s_json=$d/srv.json
+		r_pid=$cli_pid r_comm=rg-client r_json=$d/cli.json
 	else
 		sender_ino=$cli_ino other_ino=$srv_ino
+		s_pid=$cli_pid s_comm=rg-client s_json=$d/cli.json
+		r_pid=$srv_pid r_comm=rg-server r_json=$d/srv.json
 	fi
 
 	# the scenario played out: rstgen's verdicts and the kernel's counters
 	w=$(cat "$d/cli.rc" 2>/dev/null || echo none)
 	check "$id: rstgen client exit status ($(field "$d/cli.json" "done" result))" "$w" 0
-	if [[ $sc != closed_port && $sc != keepalive ]]; then
-		check "$id: rstgen server exit status" "$(cat "$d/srv.rc" 2>/dev/null || echo none)" 0
+	case $sc in
+	closed_port | keepalive | firewall_reject) ;;
+	*) check "$id: rstgen server exit status" "$(cat "$d/srv.rc" 2>/dev/null || echo none)" 0 ;;
+	esac
+	if [[ $sc == firewall_reject ]]; then
+		nerr=$(tr '\n' ' ' <"$d/nft.err" 2>/dev/null | head -c 200)
+		check "$id: nft REJECT rule where the server would be${nerr:+ ($nerr)}" \
+			"$(cat "$d/nft.rc" 2>/dev/null || echo none)" 0
+		check "$id: client saw" "$(field "$d/cli.json" "done" result)" ECONNREFUSED
 	fi
-	check "$id: TcpOutRsts delta where the reset is sent" "$(delta "$d" "$sender" Tcp OutRsts)" 1
+	check "$id: TcpOutRsts delta where the reset is sent" "$(delta "$d" "$sender" Tcp OutRsts)" \
+		"$sent_rsts"
 	if [[ $where == veth ]]; then
 		role=cli
 		[[ $sender == cli ]] && role=srv
@@ -186,20 +221,27 @@ check_scenario() {
 		"$(delta "$d" srv TcpExt TCPAbortOnClose)" 1 ;;
 	linger_abort) check "$id: TcpExtTCPAbortOnData delta (SO_LINGER 0 close)" \
 		"$(delta "$d" srv TcpExt TCPAbortOnData)" 1 ;;
+	linger2_abort) check "$id: TcpExtTCPAbortOnLinger delta" \
+		"$(delta "$d" srv TcpExt TCPAbortOnLinger)" 1 ;;
+	abort_on_data) check "$id: TcpExtTCPAbortOnData delta" \
+		"$(delta "$d" srv TcpExt TCPAbortOnData)" 1 ;;
 	keepalive) check "$id: TcpExtTCPAbortOnTimeout delta" \
 		"$(delta "$d" cli TcpExt TCPAbortOnTimeout)" 1 ;;
 	listen_overflow) check "$id: TcpExtListenOverflows delta >= 1" \
 		"$(($(delta "$d" srv TcpExt ListenOverflows) >= 1))" 1 ;;
 	esac
 
-	# sent: in every namespace of the scenario, events == TcpOutRsts delta
+	# sent: in every namespace of the scenario, the stack's resets == TcpOutRsts
+	# delta; and the resets the TCP stack did not make, whatever their netns
 	for ino in $(printf '%s\n' "$srv_ino" "$cli_ino" | sort -u); do
 		role=srv
 		[[ $ino == "$cli_ino" && $ino != "$srv_ino" ]] && role=cli
 		d_rst=$(delta "$d" "$role" Tcp OutRsts)
-		check "$id: sent events in netns $ino == its TcpOutRsts delta ($d_rst)" \
-			"$(count "$(sel "$ino" sent "$port")")" "$d_rst"
+		check "$id: sent reset events in netns $ino == its TcpOutRsts delta ($d_rst)" \
+			"$(count "$(sel "$ino" sent "$port") and .kind == \"reset\"")" "$d_rst"
 	done
+	check "$id: sent wire events (RSTs not made by the TCP stack)" \
+		"$(count "$(wsel "$port")")" "$wire_n"
 
 	# the sent reset: cause, direction, family, 4-tuple, owner
 	case $sc in
@@ -226,10 +268,35 @@ check_scenario() {
 			cause=keepalive_timeout family="$fam" pid="$cli_pid" comm=rg-client context=timer \
 			kernel_reason=null evidence=keepalive_exhausted $(tuple "$d/cli.json")
 		;;
+	firewall_reject)
+		# on the wire: the SYN's tuple, its source port as the client saw it;
+		# no owner.  The netns: the server's, or null (not known) where rstwatch
+		# says it cannot tell a TC program's interface (no bpf_cast_to_kern_ctx)
+		want_ns=$sender_ino
+		grep -q 'no bpf_cast_to_kern_ctx kfunc' "$RW_ERR" && want_ns=null
+		if [[ $wire_n -eq 1 ]]; then
+			expect_event "$id: sent reset (wire)" "$(wsel "$port")" cause=firewall_reject \
+				kind=wire direction=sent family="$fam" netns="$want_ns" pid=null comm=null \
+				kernel_reason=null laddr="$addr" lport="$port" raddr="$caddr" \
+				rport="$(events "$(sel "$other_ino" received "$port")" | head -n 1 | jq -r .lport)"
+		fi
+		;;
+	linger2_abort)
+		# shellcheck disable=SC2046
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause=linger2_abort \
+			family="$fam" pid="$s_pid" comm="$s_comm" kernel_reason=null \
+			evidence=orphan_linger2_negative $(tuple "$s_json")
+		;;
+	disconnect)
+		# shellcheck disable=SC2046
+		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause=disconnect \
+			family="$fam" pid="$s_pid" comm="$s_comm" kernel_reason=null \
+			context=syscall:connect $(tuple "$s_json")
+		;;
 	*)
 		# shellcheck disable=SC2046
 		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause="$sent_cause" \
-			family="$fam" pid="$srv_pid" comm=rg-server $(tuple "$d/srv.json")
+			family="$fam" pid="$s_pid" comm="$s_comm" kernel_reason=null $(tuple "$s_json")
 		;;
 	esac
 
@@ -238,7 +305,7 @@ check_scenario() {
 		"$(count "$(sel "$other_ino" received "$port")")" "$recv_n"
 	if [[ $recv_n -eq 1 ]]; then
 		case $sc in
-		closed_port)
+		closed_port | firewall_reject)
 			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
 				cause=refused state=SYN_SENT family="$fam" pid="$cli_pid" comm=rg-client \
 				raddr="$addr" rport="$port"
@@ -251,8 +318,8 @@ check_scenario() {
 		*)
 			# shellcheck disable=SC2046
 			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
-				cause="$recv_cause" family="$fam" pid="$cli_pid" comm=rg-client \
-				$(tuple "$d/cli.json")
+				cause="$recv_cause" family="$fam" pid="$r_pid" comm="$r_comm" \
+				$(tuple "$r_json")
 			;;
 		esac
 	fi
@@ -260,6 +327,41 @@ check_scenario() {
 		check "$id: no reset received in netns $sender_ino, where it was sent" \
 			"$(count "$(sel "$sender_ino" received "$port")")" 0
 	fi
+}
+
+# tcf FILE: rstwatch's clsact filters (handle 0x52535457) in a tc filter listing
+tcf() {
+	if [[ -e $1 ]]; then
+		grep -c 'handle 0x52535457' "$1" || true
+	else
+		echo "no listing"
+	fi
+}
+
+# check_clsact RUN_DIR RUN: no tcx on 6.1, so TC egress is a clsact filter on
+# every interface rstwatch watches, there while it runs, gone after it stopped
+check_clsact() {
+	local r=$1 run=$2 n ns want=1
+	check "$run: rstwatch check: TC egress through clsact" \
+		"$(grep -c '^ *ok *TC egress (firewall_reject): clsact filters' "$r/check.txt")" 1
+	n=$(awk '$1 == "wire:" { w = 1; next } w && /^  / && / netns / { print }' "$r/check.txt")
+	check "$run: rstwatch check: interfaces in the wire list without clsact-egress" \
+		"$(grep -vc clsact-egress <<<"$n")" 0
+	check "$run: rstwatch check: interfaces in the wire list" "$(grep -c . <<<"$n")" \
+		"$(awk '$1 == "wire:" { print $2 }' "$r/check.txt")"
+	check "$run: clsact attach failures in rstwatch's stderr" \
+		"$(grep -c 'clsact egress: [A-Z]' "$r/rw.err")" 0
+	check "$run: clsact filter on lo while rstwatch watched" "$(tcf "$r/tc.during.root")" 1
+	# without CAP_SYS_ADMIN it cannot enter the pair's namespaces, and says so
+	grep -q 'cannot enter other network namespaces' "$r/rw.err" && want=0
+	for ns in ksrv kcli; do
+		check "$run: clsact filter on $ns's veth0 while rstwatch watched" \
+			"$(tcf "$r/tc.during.$ns")" "$want"
+	done
+	for ns in root ksrv kcli; do
+		check "$run: clsact filters left in $ns after rstwatch stopped" \
+			"$(tcf "$r/tc.after.$ns")" 0
+	done
 }
 
 # tuple RSTGEN_JSON: laddr=.. lport=.. raddr=.. rport=.. of its "connected" line
@@ -280,6 +382,7 @@ check_run() {
 	echo "   rstwatch check (exit status $(cat "$r/check.rc" 2>/dev/null)):"
 	sed 's/^/     | /' "$r/check.txt"
 	RW=$r/rw.json
+	RW_ERR=$r/rw.err
 	if ! grep -q watching "$r/rw.err" 2>/dev/null; then
 		first=$(grep -m 1 -iE 'error|unknown|fail|denied|invalid' "$r/rw.err" 2>/dev/null ||
 			head -n 1 "$r/rw.err" 2>/dev/null || true)
@@ -294,6 +397,7 @@ check_run() {
 	check "$run: rung in rstwatch check" \
 		"$(awk '$1 == "rung:" { print $2 }' "$r/check.txt")" "$want_rung"
 	check "$run: rstwatch check exit status" "$(cat "$r/check.rc" 2>/dev/null)" 0
+	check_clsact "$r" "$run"
 	echo "   rstwatch stderr:"
 	sed 's/^/     | /' "$r/rw.err"
 	check "$run: rstwatch exit status after SIGINT" "$(cat "$r/rw.rc" 2>/dev/null)" 0
