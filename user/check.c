@@ -53,6 +53,8 @@ int cmd_check(const struct opts *o)
 	struct utsname u;
 	struct loader l;
 	int names = 0, ret = 1;
+	size_t n_tc = 0, n_xdp = 0, n_nonlo = 0;
+	bool tc_ok, xdp_ok;
 	bool reason;
 
 	uname(&u);
@@ -105,14 +107,25 @@ int cmd_check(const struct opts *o)
 	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",
 	     NULL);
 	line(l.have_listen_drop, "listen drops: kfree_skb TCP_LISTEN_OVERFLOW", NULL);
-	line(wire.enabled && (wire.tcx_egress >= 0 || wire.clsact), "TC egress (firewall_reject)",
+	/* attached somewhere, or at least nothing failed (no interfaces to attach to) */
+	for (size_t i = 0; i < wire.n; i++) {
+		n_tc += wire.v[i].tc_link >= 0 || wire.v[i].tc_clsact;
+		n_xdp += wire.v[i].xdp_link >= 0;
+		n_nonlo += strcmp(wire.v[i].ifname, "lo") != 0;
+	}
+	tc_ok = wire.enabled && (wire.tcx_egress >= 0 || wire.clsact) && (n_tc || !wire.n);
+	xdp_ok = wire.enabled && (n_xdp || !n_nonlo);
+	line(tc_ok, "TC egress (firewall_reject)",
 	     !wire.enabled ? "disabled" :
-	     wire.clsact   ? "clsact filters: left behind if rstwatch is killed, replaced at the "
-			     "next start" :
-			     "tcx links");
-	line(wire.enabled, "XDP ingress (rst_timewait)",
-	     !wire.enabled		     ? "disabled" :
-	     o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
+	     !tc_ok && (wire.tcx_egress >= 0 || wire.clsact) ?
+			     "failed on every interface (see the warnings above)" :
+	     wire.clsact ? "clsact filters: left behind if rstwatch is killed, replaced at the "
+			   "next start" :
+			   "tcx links");
+	line(xdp_ok, "XDP ingress (rst_timewait)",
+	     !wire.enabled		    ? "disabled" :
+	     !xdp_ok			    ? "failed on every interface (see the warnings above)" :
+	     o->xdp_mode == XDP_MODE_NATIVE ? "native mode" :
 	     o->xdp_mode == XDP_MODE_GENERIC ? "generic mode" :
 					       "generic mode (auto)");
 	if (l.rung_why[0])
