@@ -31,12 +31,13 @@ COMMANDS = {
     "json_stalled": "`rstwatch --json --ringbuf-size 64M`, stopped (SIGSTOP) during the flood",
     "json_native": "`rstwatch --json --xdp-mode native`",
     "serve_nostats": "`rstwatch serve` (counters only), kernel.bpf_stats_enabled off: as operators run it",
+    "serve_lean": "`rstwatch serve --disable wire,drops,receive,owner-io` (counters only, one program)",
 }
 MAIN = ["none", "json", "serve", "bt_count", "bt_print", "tcpdump"]
 DIAG = ["json_nostats", "json_nowire", "json_lean", "json_paused", "json_stalled",
-        "json_native", "serve_nostats"]
+        "json_native", "serve_nostats", "serve_lean"]
 RSTWATCH = {"json", "serve", "json_nostats", "json_nowire", "json_lean", "json_paused",
-            "json_stalled", "json_native", "serve_nostats"}
+            "json_stalled", "json_native", "serve_nostats", "serve_lean"}
 
 TARGET_STREAM = 0.95
 TARGET_COUNTERS = 0.98
@@ -592,11 +593,12 @@ def main():
    {prog_ns('json', 'track_send', 'reset')} (`sock_send_length` fires for every message the
    flood sends and returns at once: not TCP). `handle_send()` in `bpf/resets.bpf.c` does for
    every reset: a 168-byte memset of the scratch event, pid/tgid, cgroup id and
-   `bpf_get_current_comm`, the syscall probe (`context_facts`), four
-   `bpf_probe_read_kernel` of the headers (`tuple_from_skb`), an LRU lookup of the last
-   listener, two per-CPU hash updates (`count_key`, `count_service` with a 16-byte key), the
-   stack-RST mark for the TC program, a ring-buffer reserve, a 168-byte copy, a
-   `bpf_ringbuf_query` and a submit. The cheapest rstwatch program, `track_send`, which reads
+   `bpf_get_current_comm`, the syscall probe (`context_facts`), one `bpf_probe_read_kernel`
+   for the IP header and one for the TCP header (`tuple_from_skb`; the skb's fields are read
+   directly through its BTF pointer), an LRU lookup of the last listener, two per-CPU hash
+   updates (`count_key`, `count_service` with a 16-byte key), the stack-RST mark for the TC
+   program, a ring-buffer reserve, a 168-byte copy, a `bpf_ringbuf_query` and a submit. The
+   cheapest rstwatch program, `track_send`, which reads
    two socket fields and returns, measures {prog_ns('json', 'track_send')} per run: the floor
    of what bpf_stats reports on this machine.
 2. **Two records per reset in this scenario.** The RST that returns to the client finds no
@@ -616,26 +618,36 @@ def main():
    `bpf_ringbuf_submit`, {pct(pf, 'irq_work_queue')} in `irq_work_queue`.
 4. **XDP on veth.** XDP runs in generic mode unless `--xdp-mode native`. Native XDP moves the
    veth receive path to NAPI with a page-pool copy of every skb, RST or not: json_native
-   {ratio('json_native')} vs json {ratio('json')} (generic). Generic XDP still copies skbs
-   that lack headroom or are cloned ({pct(pf, 'veth_xdp_rcv')} of the flood thread's samples
-   under `veth_xdp_rcv`, {pct(pf, 'skb_pp_cow_data')} in `skb_pp_cow_data` in the profiled
-   round). json_nowire {ratio('json_nowire')} shows the wire view's whole cost.
+   {ratio('json_native')} vs json {ratio('json')} (generic; in the profiled generic round
+   {pct(pf, 'veth_xdp_rcv')} of the flood thread's samples are under `veth_xdp_rcv`).
+   json_nowire {ratio('json_nowire')} shows the wire view's whole cost.
 5. **bpf_stats.** With `kernel.bpf_stats_enabled=1` every BPF program run on the host reads
    the clock twice: json_nostats {ratio('json_nostats')} vs json {ratio('json')}, serve_nostats
    {ratio('serve_nostats')} vs serve {ratio('serve')}. `rstwatch serve` turns it on only with
    `--bpf-stats`.
 6. **serve counts only.** Without `--log`, `sample_events` (.rodata) is false: the kernel side
    counts and returns before the ring buffer, and skips the clock and `comm` reads that only
-   samples need. What remains is the programs' fact gathering (`bpf_probe_read_kernel` for
-   every socket and header field: {pct(pf, 'copy_from_kernel_nofault')} of the flood thread in
-   `copy_from_kernel_nofault` alone), the counter updates, and the wire programs. Reading
-   fields directly through BTF pointers in the tp_btf programs, instead of
-   `BPF_CORE_READ`, is the next step.
+   samples need. What remains is the programs' fact gathering (the packet headers still need
+   `bpf_probe_read_kernel`: {pct(pf, 'copy_from_kernel_nofault')} of the flood thread in
+   `copy_from_kernel_nofault`), the counter updates, and the wire and drop programs.
+   serve_lean (`--disable wire,drops,receive,owner-io`: one program per reset) keeps
+   {ratio('serve_lean')}.
 7. **User space** runs on the other CPU: rstwatch used {fmt_f(agg['json'].get('cpu_pct'), 0)}%
    of a CPU for --json and {fmt_f(agg['serve'].get('cpu_pct'), 0)}% for serve during the
    flood. JSON formatting and escaping (`json_escape`, stdio) and one `fflush()` (a
    `write(2)`) per event dominate it (profile: {pct(pr, 'user space (leaf frame outside the kernel)')}
    of its samples in user space, {pct(pr, 'write(2)')} in `write(2)`).
+
+Why the targets are out of reach with every view on, on this machine: a reset costs about
+{fmt_f(base_ns, 0) if base_ns else 'n/a'} ns here, so 0.98 leaves
+{fmt_f(base_ns * 0.02 / 0.98, 0) if base_ns else 'n/a'} ns per reset for all programs
+together, and 0.95 leaves {fmt_f(base_ns * 0.05 / 0.95, 0) if base_ns else 'n/a'} ns. The
+floor of one BPF program run that returns at once is {prog_ns('json', 'track_send')} here, and
+a flood reset runs {fmt_f(agg['json'].get('runs_per_reset'), 0)} programs: the tracepoint,
+three kfree_skb, XDP and TC on both veth ends, send/recv tracking. The views that need them
+(refused RSTs, accept-queue drops, firewall REJECTs, TIME_WAIT assassination, owners of
+accepted sockets) are what the operator asked for; `--disable` turns off the ones a host does
+not need, and with all of them off (json_lean, serve_lean) one program runs per reset.
 
 For comparison, bpftrace's counting one-liner (one tracepoint program, a per-CPU map update,
 no record) keeps {ratio('bt_count')}; its printf one-liner (a perf-buffer record and a wakeup

@@ -25,6 +25,7 @@
 #                 threshold (a quarter), after which every record forces a wakeup
 #   json_native   json with --xdp-mode native (veth in NAPI mode, a copy per packet)
 #   serve_nostats serve as an operator runs it: bpf_stats left off
+#   serve_lean    serve --disable wire,drops,receive,owner-io: one program per reset
 #
 # rstwatch runs with -v only to see its "watching" line (everything attached)
 # before the flood starts.
@@ -63,7 +64,7 @@ MAX_RETRIES=${MAX_RETRIES:-6}
 WAIT_BUDGET=${WAIT_BUDGET:-120}
 
 MAIN_CONFIGS=(none json serve bt_count bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_native serve_nostats)
+DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_native serve_nostats serve_lean)
 QUICK=0
 if [[ -n ${CONFIGS:-} ]]; then
 	read -ra MAIN_CONFIGS <<<"$CONFIGS"
@@ -271,9 +272,11 @@ start_monitor() {
 		MON_PID=$!
 		rw_ready "$out"
 		;;
-	serve | serve_nostats)
+	serve | serve_nostats | serve_lean)
+		local -a lean=()
+		[[ $cfg == serve_lean ]] && lean=(--disable "wire,drops,receive,owner-io")
 		ns_bg "$MON" "$out" "$RW" serve -v --listen "127.0.0.1:$METRICS_PORT" \
-			-i "$NS_IFNAME" >/dev/null
+			-i "$NS_IFNAME" "${lean[@]}" >/dev/null
 		MON_PID=$NS_BG_PID
 		rw_ready "$out" && wait_until 10 metrics_up
 		;;
@@ -385,7 +388,7 @@ run_round() {
 	fi
 	snap1=$(bpf_snapshot "$progs")
 	f1=$(foreign_count "$progs")
-	if [[ $cfg == serve || $cfg == serve_nostats ]]; then
+	if [[ $cfg == serve* ]]; then
 		metrics=$(ip netns exec "$MON" curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
 			grep -E '^rstwatch_(resets_sent_total\{cause="closed_port"\}|events_total|events_lost_total) ')
 	fi

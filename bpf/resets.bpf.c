@@ -790,3 +790,71 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }
+
+/*
+ * Accept-queue drops on kernels without the TCP_LISTEN_OVERFLOW drop reason
+ * (Debian 12's 6.1, for one).  Two places count ListenOverflows: a SYN to a
+ * listener with a full accept queue (tcp_conn_request), and the handshake's
+ * last ACK finding it full (tcp_check_req: no child, and with
+ * tcp_abort_on_overflow=0 the segment is dropped; with 1 it is reset, which
+ * the tracepoint reports as listen_overflow).
+ */
+static __always_inline void listen_drop_emit(struct sock *sk, struct sk_buff *skb)
+{
+	struct rstw_event *e;
+	__u32 facts;
+
+	e = event_begin(RSTW_REASON_NONE);
+	if (!e || !tuple_from_skb(skb, e, false))
+		return;
+	facts = RSTW_F_SEGMENT | sk_facts(sk, e);
+	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
+		facts |= RSTW_F_SYN;
+	owner_lookup(e);
+	emit_kind(e, RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, facts, RSTW_REASON_NONE);
+}
+
+static __always_inline bool accept_queue_full(const struct sock *sk)
+{
+	return sk->sk_ack_backlog > sk->sk_max_ack_backlog;
+}
+
+/*
+ * fexit: no child returned, the queue full, no abort, and the request marked
+ * acked by the overflow path (its final ACK was dropped for want of room).
+ */
+SEC("fexit/tcp_check_req")
+int BPF_PROG(listen_drop_ack, struct sock *sk, struct sk_buff *skb, struct request_sock *req)
+{
+	__u64 ret = 1;
+
+	if (bpf_get_func_ret(ctx, &ret) || ret)
+		return 0;
+	if (!accept_queue_full(sk) ||
+	    sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_abort_on_overflow)
+		return 0;
+	if (!BPF_CORE_READ_BITFIELD_PROBED((struct inet_request_sock *)req, acked))
+		return 0;
+	listen_drop_emit(sk, skb);
+	return 0;
+}
+
+/*
+ * A SYN to a listener whose accept queue is full: tcp_conn_request() drops it
+ * (ListenOverflows), unless an earlier check drops it first: a full SYN queue
+ * without syncookies (ListenDrops only).
+ */
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(listen_drop_syn, struct request_sock_ops *rsk_ops, void *af_ops, struct sock *sk,
+	     struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+
+	if (!accept_queue_full(sk))
+		return 0;
+	if (!sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syncookies &&
+	    BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter) >= (int)sk->sk_max_ack_backlog)
+		return 0;
+	listen_drop_emit(sk, skb);
+	return 0;
+}

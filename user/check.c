@@ -106,7 +106,10 @@ int cmd_check(const struct opts *o)
 	     l.owner_io ? NULL : "accepted sockets resolved from /proc or their listener");
 	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",
 	     NULL);
-	line(l.have_listen_drop, "listen drops: kfree_skb TCP_LISTEN_OVERFLOW", NULL);
+	line(l.have_listen_drop, "listen drops (listen_drop)",
+	     l.listen_drop_fexit ? "fexit on tcp_check_req, fentry on tcp_conn_request" :
+	     l.have_listen_drop	 ? "kfree_skb TCP_LISTEN_OVERFLOW" :
+				   "needs the drop reason TCP_LISTEN_OVERFLOW or fexit");
 	/* attached somewhere, or at least nothing failed (no interfaces to attach to) */
 	for (size_t i = 0; i < wire.n; i++) {
 		n_tc += wire.v[i].tc_link >= 0 || wire.v[i].tc_clsact;

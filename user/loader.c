@@ -383,15 +383,42 @@ int loader_start(struct loader *l, const struct opts *o)
 		l->skel->rodata->drop_no_socket = nos >= 0 ? (uint32_t)nos : ~0U;
 		l->skel->rodata->kfree_has_rx_sk = nargs >= 4;
 		bpf_program__set_autoload(l->skel->progs.skb_dropped, drops);
-		if (disabled & DISABLE_DROPS)
+		/* no drop reason for it: fexit on the function that finds the queue full */
+		l->listen_drop_fexit = false;
+		if (!(disabled & DISABLE_DROPS) && ovf < 0) {
+			int ferr = -ENOENT;
+
+			if (loader_btf_enum_value(b, "bpf_func_id", "BPF_FUNC_get_func_ret") >= 0)
+				ferr = fentry_works(b, "tcp_check_req");
+			l->listen_drop_fexit = ferr == 0;
+			if (ferr)
+				log_info("listen drops: no fexit on tcp_check_req: %s",
+					 strerror(-ferr));
+		}
+		bpf_program__set_autoload(l->skel->progs.listen_drop_ack, l->listen_drop_fexit);
+		bpf_program__set_autoload(
+			l->skel->progs.listen_drop_syn,
+			l->listen_drop_fexit &&
+				btf__find_by_name_kind(b, "tcp_conn_request", BTF_KIND_FUNC) >= 0);
+		l->have_listen_drop = l->have_listen_drop || l->listen_drop_fexit;
+		if (disabled & DISABLE_DROPS) {
 			log_warn("degraded: kfree_skb disabled (--disable drops): refused RSTs and "
 				 "accept-queue drops not shown");
-		else if (!l->have_listen_drop)
-			log_warn("degraded: no kfree_skb drop reason TCP_LISTEN_OVERFLOW: accept "
-				 "queue drops (listen_drop) not shown");
-		else if (!l->have_rst_drops)
-			log_warn("degraded: no kfree_skb drop reasons for TCP resets: RSTs the "
-				 "kernel refused (challenged, out of window, no socket) not shown");
+		} else {
+			if (!l->have_listen_drop)
+				log_warn(
+					"degraded: no kfree_skb drop reason TCP_LISTEN_OVERFLOW and no "
+					"fexit: accept queue drops (listen_drop) not shown");
+			else if (l->listen_drop_fexit)
+				log_info(
+					"no kfree_skb drop reason TCP_LISTEN_OVERFLOW: accept queue "
+					"drops from fexit on tcp_check_req, fentry on tcp_conn_request");
+			if (!l->have_rst_drops)
+				log_warn(
+					"degraded: no kfree_skb drop reasons for TCP resets: RSTs the "
+					"kernel refused (challenged, out of window, no socket) not "
+					"shown");
+		}
 	}
 
 	bpf_program__set_autoload(l->skel->progs.xdp_rst_in, !(disabled & DISABLE_WIRE));
@@ -422,11 +449,14 @@ int loader_start(struct loader *l, const struct opts *o)
 			 "tcp_v4_send_reset/tcp_v6_send_reset sees the other resets%s%s%s",
 			 loader_rung_name(l->rung), l->rung_why[0] ? " (fentry: " : "", l->rung_why,
 			 l->rung_why[0] ? ")" : "");
-	log_info("attached: tp_btf/tcp_send_reset%s%s%s%s",
+	log_info("attached: tp_btf/tcp_send_reset%s%s%s%s%s",
 		 l->have_receive ? ", tp_btf/tcp_receive_reset" : "",
 		 ", tp_btf/inet_sock_set_state",
 		 l->owner_io ? ", tp_btf/sock_recv_length, tp_btf/sock_send_length" : "",
-		 l->have_listen_drop || l->have_rst_drops ? ", tp_btf/kfree_skb (drops)" : "");
+		 l->have_listen_drop || l->have_rst_drops ? ", tp_btf/kfree_skb (drops)" : "",
+		 l->listen_drop_fexit ?
+			 ", fexit/tcp_check_req, fentry/tcp_conn_request (listen drops)" :
+			 "");
 	return 0;
 }
 

@@ -27,7 +27,8 @@ struct loader {
 	bool ctx_known; /* the kernel side can tell process context */
 	bool owner_io; /* send/recv owner tracking attached */
 	bool have_receive; /* tcp_receive_reset attached */
-	bool have_listen_drop; /* kfree_skb with TCP_LISTEN_OVERFLOW attached */
+	bool have_listen_drop; /* listen drops seen: kfree_skb, or the fexit below */
+	bool listen_drop_fexit; /* through fexit on tcp_check_req, fentry on tcp_conn_request */
 	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
 	bool sample; /* events go to the ring buffer (not serve without --log) */
 	enum send_rung rung;

@@ -199,6 +199,8 @@ scenario() {
 	log "scenario $2 ($sc, IPv$fam, $where, port $port)"
 	[ "$sc" = listen_overflow ] && in_ns "$sns" sysctl -qw net.ipv4.tcp_abort_on_overflow=1
 	rsc=$sc
+	# the same overflow with tcp_abort_on_overflow=0: dropped, not reset
+	[ "$sc" = listen_drop ] && rsc=listen_overflow
 	if [ "$sc" = firewall_reject ]; then
 		rsc=closed_port
 		in_ns "$sns" "$NFT" -f - >"$d/nft.err" 2>&1 <<-EOF
@@ -211,7 +213,7 @@ scenario() {
 	snap "$d" before "$sns" "$cns"
 	spid=
 	if [ "$rsc" != closed_port ]; then
-		bg_in_ns "$sns" rstgen server "$sc" -a "$addr" -p "$port" -n rg-server -t 10000 \
+		bg_in_ns "$sns" rstgen server "$rsc" -a "$addr" -p "$port" -n rg-server -t 10000 \
 			>"$d/srv.json" 2>"$d/srv.err" </dev/null &
 		spid=$!
 		wait_line "$d/srv.json" '"listening"' 20 "$spid" || log "$2: server not listening"
@@ -303,6 +305,7 @@ one_run() {
 	scenario "$r" linger4 linger_abort 4 lo $((base + 4))
 	scenario "$r" tw4 closed_then_data 4 lo $((base + 5))
 	scenario "$r" ovf4 listen_overflow 4 lo $((base + 6))
+	scenario "$r" drop4 listen_drop 4 lo $((base + 18))
 	scenario "$r" cpv4 closed_port 4 veth $((base + 7))
 	scenario "$r" aocv6 abort_on_close 6 veth $((base + 8))
 	scenario "$r" fw4 firewall_reject 4 lo $((base + 17))

@@ -99,6 +99,12 @@ sel() {
 	echo ".netns == $1 and .direction == \"$2\" and (.lport == $3 or .rport == $3)"
 }
 
+# rsel NSINO PORT: received resets (a SYN dropped for a full accept queue is
+# a received listen_drop on the same port, e.g. in listen_overflow on lo)
+rsel() {
+	echo "$(sel "$1" received "$2") and .kind == \"reset\""
+}
+
 # wsel PORT: jq filter for the RSTs rstwatch saw only on the wire, leaving
 wsel() {
 	echo ".kind == \"wire\" and .direction == \"sent\" and (.lport == $1 or .rport == $1)"
@@ -144,6 +150,29 @@ expect_event() {
 	fi
 }
 
+# An accept queue overflowing with tcp_abort_on_overflow=0: no reset, and a
+# listen_drop event for each of the kernel's ListenOverflows (the final ACK
+# found the queue full, or a SYN did).
+check_listen_drop() {
+	local d=$1 id=$2 srv_pid=$3 ovf n ev
+	ovf=$(delta "$d" srv TcpExt ListenOverflows)
+	check "$id: rstgen client result" "$(field "$d/cli.json" "done" result)" ok
+	check "$id: TcpOutRsts delta (no reset with tcp_abort_on_overflow=0)" \
+		"$(delta "$d" srv Tcp OutRsts)" 0
+	if [[ $ovf == missing || $ovf -lt 1 ]]; then
+		fail "$id: TcpExtListenOverflows delta: $ovf, want >= 1"
+		return
+	fi
+	ok "$id: TcpExtListenOverflows delta: $ovf"
+	n=$(count "$(sel "$srv_ino" received "$port") and .kind == \"listen_drop\"")
+	check "$id: listen_drop events == TcpExtListenOverflows delta" "$n" "$ovf"
+	check "$id: resets on the port" "$(count ".kind == \"reset\" and (.lport == $port or .rport == $port)")" 0
+	ev=$(events "$(sel "$srv_ino" received "$port") and .kind == \"listen_drop\"" | head -n 1)
+	check "$id: listen_drop event" \
+		"$(jq -r '"\(.cause) \(.pid) \(.comm) \(.lport) \(.state) \(.kernel_reason)"' <<<"$ev")" \
+		"listen_drop $srv_pid rg-server $port LISTEN TCP_LISTEN_OVERFLOW"
+}
+
 # One scenario of one run: the scenario itself happened (rstgen, the kernel's
 # counters), then rstwatch's events against it.
 check_scenario() {
@@ -157,6 +186,11 @@ check_scenario() {
 	sc=$scenario fam=$family
 	srv_pid=$(field "$d/srv.json" listening pid)
 	cli_pid=$(jq -r .pid "$d/cli.json" 2>/dev/null | head -n 1)
+
+	if [[ $sc == listen_drop ]]; then
+		check_listen_drop "$d" "$id" "$srv_pid"
+		return
+	fi
 
 	# what the scenario must produce (DESIGN.md §3); sent_rsts: the sender's
 	# TcpOutRsts delta, wire_n: resets seen only on the wire (TC egress)
@@ -248,7 +282,7 @@ check_scenario() {
 	closed_port)
 		# no socket, no owner; the tuple is the SYN's, its source as the
 		# client saw it (its received event)
-		c_tuple=$(events "$(sel "$other_ino" received "$port")" | head -n 1 |
+		c_tuple=$(events "$(rsel "$other_ino" "$port")" | head -n 1 |
 			jq -r '"raddr=\(.laddr) rport=\(.lport)"')
 		# shellcheck disable=SC2086 # words on purpose
 		expect_event "$id: sent reset" "$(sel "$sender_ino" sent "$port")" cause=closed_port \
@@ -278,7 +312,7 @@ check_scenario() {
 			expect_event "$id: sent reset (wire)" "$(wsel "$port")" cause=firewall_reject \
 				kind=wire direction=sent family="$fam" netns="$want_ns" pid=null comm=null \
 				kernel_reason=null laddr="$addr" lport="$port" raddr="$caddr" \
-				rport="$(events "$(sel "$other_ino" received "$port")" | head -n 1 | jq -r .lport)"
+				rport="$(events "$(rsel "$other_ino" "$port")" | head -n 1 | jq -r .lport)"
 		fi
 		;;
 	linger2_abort)
@@ -302,22 +336,22 @@ check_scenario() {
 
 	# the received reset, at the other end
 	check "$id: received events in netns $other_ino" \
-		"$(count "$(sel "$other_ino" received "$port")")" "$recv_n"
+		"$(count "$(rsel "$other_ino" "$port")")" "$recv_n"
 	if [[ $recv_n -eq 1 ]]; then
 		case $sc in
 		closed_port | firewall_reject)
-			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+			expect_event "$id: received reset" "$(rsel "$other_ino" "$port")" \
 				cause=refused state=SYN_SENT family="$fam" pid="$cli_pid" comm=rg-client \
 				raddr="$addr" rport="$port"
 			;;
 		listen_overflow)
-			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+			expect_event "$id: received reset" "$(rsel "$other_ino" "$port")" \
 				cause=peer_reset family="$fam" pid="$cli_pid" comm=rg-client raddr="$addr" \
 				rport="$port"
 			;;
 		*)
 			# shellcheck disable=SC2046
-			expect_event "$id: received reset" "$(sel "$other_ino" received "$port")" \
+			expect_event "$id: received reset" "$(rsel "$other_ino" "$port")" \
 				cause="$recv_cause" family="$fam" pid="$r_pid" comm="$r_comm" \
 				$(tuple "$r_json")
 			;;
