@@ -173,7 +173,7 @@ test-bpf: $(OUTPUT)/tests/test_wire_progs
 	$(Q)$(OUTPUT)/tests/test_wire_progs
 
 FUZZ_DECODE_SRCS := user/decode.c user/cause.c user/causes.c user/json_writer.c user/format.c \
-		     user/out_json.c user/out_text.c user/owner.c user/syscalls.c
+		     user/out_json.c user/out_text.c user/owner.c user/procfs.c user/syscalls.c
 FUZZ_CONFIG_SRCS := user/config.c user/opts.c user/causes.c
 
 $(OUTPUT)/fuzz_decode: tests/fuzz/fuzz_decode.c $(FUZZ_DECODE_SRCS) user/*.h include/rstwatch.h \
