@@ -32,6 +32,12 @@ const volatile __u32 drop_no_socket = ~0U;
 const volatile __u64 wakeup_bytes = 1 << 20;
 /* false: count only (serve without --log); nothing goes to the ring buffer */
 const volatile bool sample_events = true;
+/*
+ * Tracing programs may call bpf_get_socket_cookie (5.12+).  Where they may
+ * not, owners are keyed by the socket's address instead, and forgotten when
+ * the socket closes, before the address can be reused.
+ */
+const volatile bool have_cookie_helper = true;
 /* kfree_skb has its 4th argument, the receiving socket (rx_sk) */
 const volatile bool kfree_has_rx_sk = false;
 
@@ -134,17 +140,25 @@ static __always_inline void task_fill(struct rstw_task *t)
 		bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
+/* The owners map's key for a socket (BTF-typed sk, process context). */
+static __always_inline __u64 owner_key_here(struct sock *sk)
+{
+	if (!have_cookie_helper)
+		return (__u64)(unsigned long)sk;
+	return bpf_get_socket_cookie(sk);
+}
+
 static __always_inline void owner_record(struct sock *sk)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk);
+	__u64 key = owner_key_here(sk);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct rstw_task *old, t = {};
 
-	old = bpf_map_lookup_elem(&owners, &cookie);
+	old = bpf_map_lookup_elem(&owners, &key);
 	if (old && old->tgid == tgid)
 		return;
 	task_fill(&t);
-	if (bpf_map_update_elem(&owners, &cookie, &t, BPF_ANY))
+	if (bpf_map_update_elem(&owners, &key, &t, BPF_ANY))
 		stat_inc(RSTW_STAT_OWNER_LOST);
 }
 
@@ -248,9 +262,15 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 static __always_inline __u64 cookie_of(struct sock *sk, bool kprobe)
 {
 	/* kprobes have no BTF pointers for the helper: the cookie, if one was made */
-	if (kprobe)
+	if (kprobe || !have_cookie_helper)
 		return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	return bpf_get_socket_cookie(sk);
+}
+
+/* The owners map's key for a socket whose facts e holds (see owner_key_here). */
+static __always_inline __u64 owner_key_of(const struct sock *sk, const struct rstw_event *e)
+{
+	return have_cookie_helper ? e->cookie : (__u64)(unsigned long)sk;
 }
 
 static __always_inline __u32 sk_facts_of(struct sock *sk, struct rstw_event *e, bool kprobe)
@@ -352,14 +372,14 @@ static __always_inline struct rstw_listener *listener_of(__u32 netns, __u16 port
 	return bpf_map_lookup_elem(&listeners, &lk);
 }
 
-static __always_inline void owner_lookup(struct rstw_event *e)
+static __always_inline void owner_lookup(struct rstw_event *e, __u64 key)
 {
 	struct rstw_listener *l;
 	struct rstw_task *o;
 
-	if (!e->cookie)
+	if (!key)
 		return;
-	o = bpf_map_lookup_elem(&owners, &e->cookie);
+	o = bpf_map_lookup_elem(&owners, &key);
 	if (o) {
 		e->owner = *o;
 		e->owner_src = RSTW_OWNER_TRACKED;
@@ -528,7 +548,8 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	__u32 facts;
 
 	if (p && p->valid) {
-		if (sk && p->cookie == cookie_of(sk, kprobe)) {
+		if (sk && p->cookie == (have_cookie_helper ? cookie_of(sk, kprobe) :
+							     (__u64)(unsigned long)sk)) {
 			p->valid = 0; /* that "received" reset was this abort */
 			stat_inc(RSTW_STAT_NOT_RECEIVED);
 		} else {
@@ -551,7 +572,7 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		tuple_from_sk(sk, e);
 	}
 	if (sk)
-		owner_lookup(e);
+		owner_lookup(e, owner_key_of(sk, e));
 	else if (facts & RSTW_F_SYN)
 		last_listener_lookup(e);
 	if (facts & RSTW_F_SEGMENT)
@@ -659,11 +680,11 @@ int BPF_PROG(receive_reset, struct sock *sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);
 	tuple_from_sk(sk, e);
-	owner_lookup(e);
+	owner_lookup(e, owner_key_of(sk, e));
 	if (p && (e->state == TCP_FIN_WAIT1 || e->state == TCP_FIN_WAIT2) &&
 	    (facts & RSTW_F_RCV_SHUT)) {
 		__builtin_memcpy(&p->ev, e, sizeof(*e));
-		p->cookie = e->cookie;
+		p->cookie = owner_key_of(sk, e); /* what the send side compares */
 		p->facts = facts;
 		p->valid = 1;
 		return 0;
@@ -689,6 +710,12 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct rstw_listen_key lk = {};
 
+	if (!have_cookie_helper && newstate == TCP_CLOSE) {
+		__u64 key = (__u64)(unsigned long)sk;
+
+		/* an address outlives its socket: a later socket there is not its owner's */
+		bpf_map_delete_elem(&owners, &key);
+	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE && is_tcp_stream(sk)) {
 		struct rstw_listener *l;
 
@@ -783,7 +810,7 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 		sk = (struct sock *)ctx[3];
 	if (sk) {
 		facts |= sk_facts(sk, e);
-		owner_lookup(e);
+		owner_lookup(e, owner_key_of(sk, e));
 	}
 	if (!e->netns)
 		e->netns = netns_of_skb(skb, false);
@@ -810,7 +837,7 @@ static __always_inline void listen_drop_emit(struct sock *sk, struct sk_buff *sk
 	facts = RSTW_F_SEGMENT | sk_facts(sk, e);
 	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
 		facts |= RSTW_F_SYN;
-	owner_lookup(e);
+	owner_lookup(e, owner_key_of(sk, e));
 	emit_kind(e, RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, facts, RSTW_REASON_NONE);
 }
 

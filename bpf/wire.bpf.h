@@ -179,7 +179,7 @@ int xdp_rst_in(struct xdp_md *ctx)
 			e->netns = netns;
 			e->state = TCP_TIME_WAIT;
 			e->cookie = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_cookie.counter);
-			owner_lookup(e);
+			owner_lookup(e, have_cookie_helper ? e->cookie : 0);
 			emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, RSTW_F_SEGMENT, cls);
 		}
 	}

@@ -101,7 +101,9 @@ int cmd_check(const struct opts *o)
 	line(l.have_receive, "tp_btf/tcp_receive_reset (received resets)", NULL);
 	line(l.ctx_known, "process vs softirq context",
 	     l.ctx_known ? "task stack + pt_regs" : "needs x86-64 and bpf_task_pt_regs");
-	line(true, "owner tracking: tp_btf/inet_sock_set_state", NULL);
+	line(true, "owner tracking: tp_btf/inet_sock_set_state",
+	     l.cookies ? "by socket cookie" :
+			 "by socket address: no socket cookies in tracing programs before 5.12");
 	line(l.owner_io, "owner tracking: tp_btf/sock_send_length, sock_recv_length",
 	     l.owner_io ? NULL : "accepted sockets resolved from /proc or their listener");
 	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",

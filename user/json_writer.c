@@ -148,8 +148,27 @@ size_t json_escape(char *out, size_t outsz, const char *s, size_t n)
 	return o;
 }
 
+/* Printable ASCII without quote or backslash: written as it is. */
+static bool plain_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 static void jw_raw_string(struct jw *w, const char *s, size_t n)
 {
+	/* most strings (ids, addresses, explanations) need no escaping: skip it */
+	if (plain_ascii(s, n)) {
+		fputc('"', w->f);
+		fwrite(s, 1, n, w->f);
+		fputc('"', w->f);
+		return;
+	}
 	char buf[512];
 	size_t need = json_escape(buf, sizeof(buf), s, n);
 

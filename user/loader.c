@@ -201,6 +201,35 @@ static struct resets_bpf *open_object(const struct btf *btf, const struct bpf_ob
 	return skel;
 }
 
+/*
+ * May tracing programs call bpf_get_socket_cookie (Linux 5.12+)?  Load one
+ * that does.  Only a verifier refusal (EINVAL) says no; anything else (no
+ * privilege, no such tracepoint) is left for the real load to report.
+ */
+static bool cookie_helper_works(const struct btf *btf)
+{
+	const struct bpf_insn insns[] = {
+		/* r1 = the tracepoint's first argument, the socket */
+		{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_1 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_socket_cookie },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int id = btf__find_by_name_kind(btf, "btf_trace_tcp_receive_reset", BTF_KIND_TYPEDEF);
+	int fd;
+
+	if (id < 0)
+		return true;
+	popts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rstwatch_probe", "GPL", insns, 4, &popts);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != EINVAL;
+}
+
 /* Choose how resets without a full socket are seen; sets autoload. */
 static int choose_rung(struct loader *l, int fallback)
 {
@@ -333,6 +362,11 @@ int loader_start(struct loader *l, const struct opts *o)
 
 	if (choose_rung(l, o->fallback))
 		return -1;
+	l->cookies = cookie_helper_works(l->vmlinux);
+	l->skel->rodata->have_cookie_helper = l->cookies;
+	if (!l->cookies)
+		log_info("no socket cookies in tracing programs (Linux 5.12+): owners are keyed by "
+			 "socket address, TIME_WAIT sockets have none, sock_cookie is mostly null");
 
 	l->ctx_known = task_ctx_supported(l->vmlinux);
 	l->skel->rodata->have_task_ctx = l->ctx_known;

@@ -31,6 +31,7 @@ struct loader {
 	bool listen_drop_fexit; /* through fexit on tcp_check_req, fentry on tcp_conn_request */
 	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
 	bool sample; /* events go to the ring buffer (not serve without --log) */
+	bool cookies; /* tracing programs get socket cookies (5.12+) */
 	enum send_rung rung;
 	char rung_why[96]; /* why fentry was not used in auto mode, or "" */
 };

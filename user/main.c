@@ -121,7 +121,6 @@ static int handle_event(void *ctx, void *data, size_t len)
 		out_json_event(w->out, &r);
 	else
 		out_text_event(w->out, &r, w->o->wide);
-	fflush(w->out);
 	w->shown++;
 	if (w->o->count && w->shown >= w->o->count) {
 		exiting = 1;
@@ -339,6 +338,9 @@ static int cmd_watch(struct opts *o)
 		/* the kernel side wakes us only when the ring fills: read what waits */
 		if (err >= 0 && !exiting)
 			err = ring_buffer__consume(rb);
+		/* one write per batch, not per event: readers see lines within 100 ms */
+		if (w.out)
+			fflush(w.out);
 		if (err < 0 && err != -EINTR) {
 			log_err("ring buffer poll failed: %s", strerror(-err));
 			goto out;
@@ -369,6 +371,8 @@ static int cmd_watch(struct opts *o)
 	}
 	loader_flush_pending(&l);
 	ring_buffer__consume(rb);
+	if (w.out)
+		fflush(w.out);
 	if (w.top) {
 		top_stop(w.top);
 		w.top = NULL;
