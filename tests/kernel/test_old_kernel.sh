@@ -462,9 +462,11 @@ tuple() {
 #            and NO_SOCKET (all in 6.1)
 #   ldrop    listen drops: the drop reason TCP_LISTEN_OVERFLOW (in neither), or
 #            fexit on tcp_check_req, which needs bpf_get_func_ret (5.17)
+#   cookie   bpf_get_socket_cookie in tracing programs (5.12): owners keyed
+#            by socket cookie, else by socket address
 offers() {
 	case $K:$1 in
-	5.10:ctx | 5.10:rdrop | 5.10:ldrop) echo no ;;
+	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie) echo no ;;
 	*) echo ok ;;
 	esac
 }
@@ -493,6 +495,11 @@ check_features() {
 		ldrop) LDROP=$got ;;
 		esac
 	done
+	got=$(grep -c '^ *ok *owner tracking: tp_btf/inet_sock_set_state: by socket cookie' \
+		"$r/check.txt" || true)
+	[[ $got == 1 ]] && got=ok || got=no
+	check "$run: rstwatch check: owner tracking by socket cookie (else by address)" "$got" \
+		"$(offers cookie)"
 	# the warnings rstwatch gives for each missing view (user/loader.c)
 	warn='degraded: no bpf_task_pt_regs helper'
 	if [[ $CTX == no ]]; then
