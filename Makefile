@@ -232,7 +232,7 @@ bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood
 # binary tests/tools/mhd_no_tls.c stands in for GnuTLS: the library init is a
 # no-op and every TLS entry point fails with GNUTLS_E_UNIMPLEMENTED_FEATURE.
 # Everything else (libbpf, libelf, zlib, libmicrohttpd, ncursesw) is the real
-# Debian static library.  kernel-test boots Debian's 6.1 kernel under qemu.
+# Debian static library.  kernel-test boots Debian's 6.1 and 5.10 kernels under qemu.
 STATIC_DIR := $(OUTPUT)/static
 STATIC_LDLIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
 		 -lmicrohttpd $(shell $(PKG_CONFIG) --static --libs ncursesw 2>/dev/null || \

@@ -54,7 +54,7 @@ echo "== fuzzing the packet parser (libFuzzer, bounded)"
 make -s fuzz 2>&1 | tee "$tmp/fuzz"
 add "$tmp/fuzz" fuzz
 
-echo "== old kernel: Debian 6.1 under qemu (tests/kernel)"
+echo "== old kernel: Debian 6.1 and 5.10 under qemu (tests/kernel)"
 tests/kernel/test_old_kernel.sh 2>&1 | tee "$tmp/kernel"
 add "$tmp/kernel" kernel
 
