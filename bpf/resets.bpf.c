@@ -513,6 +513,7 @@ static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e
  */
 struct pending_rx {
 	__u64 cookie;
+	__u64 held_ns; /* when it was held, for the periodic flush */
 	__u32 facts;
 	__u32 valid;
 	struct rstw_event ev;
@@ -686,6 +687,7 @@ int BPF_PROG(receive_reset, struct sock *sk)
 		__builtin_memcpy(&p->ev, e, sizeof(*e));
 		p->cookie = owner_key_of(sk, e); /* what the send side compares */
 		p->facts = facts;
+		p->held_ns = bpf_ktime_get_ns();
 		p->valid = 1;
 		return 0;
 	}
@@ -693,11 +695,18 @@ int BPF_PROG(receive_reset, struct sock *sk)
 	return 0;
 }
 
-/* Run by the loader on each CPU (BPF_PROG_TEST_RUN): release a waiting receive. */
+/*
+ * Run by the loader on each CPU (BPF_PROG_TEST_RUN): release a waiting receive.
+ * The test run arrives as an IPI, which may land between the receive and its
+ * send in the same softirq: only a receive held for 20 ms has no send coming.
+ */
 SEC("raw_tp")
 int flush_pending(void *ctx)
 {
-	pending_flush(pending_get());
+	struct pending_rx *p = pending_get();
+
+	if (p && p->valid && bpf_ktime_get_ns() - p->held_ns > 20000000ull)
+		pending_flush(p);
 	return 0;
 }
 
@@ -710,10 +719,16 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct rstw_listen_key lk = {};
 
-	if (!have_cookie_helper && newstate == TCP_CLOSE) {
+	if (!have_cookie_helper && newstate == TCP_SYN_RECV) {
 		__u64 key = (__u64)(unsigned long)sk;
 
-		/* an address outlives its socket: a later socket there is not its owner's */
+		/*
+		 * An address outlives its socket: a child socket born here (it
+		 * enters SYN_RECV, and nobody records it until used) is not the
+		 * previous socket's.  Not at close: close() sets TCP_CLOSE before
+		 * it sends its reset, which still needs the owner.  Sockets of
+		 * connect() and listen() are recorded at birth anyway.
+		 */
 		bpf_map_delete_elem(&owners, &key);
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE && is_tcp_stream(sk)) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -466,8 +467,20 @@ int loader_start(struct loader *l, const struct opts *o)
 
 	err = resets_bpf__load(l->skel);
 	if (err) {
+		struct rlimit rl;
+		char memlock[160] = "";
+
+		/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+		if (err == -EPERM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			snprintf(memlock, sizeof(memlock),
+				 " -- RLIMIT_MEMLOCK is %llu KiB: kernels before 5.11 count BPF "
+				 "maps against it (ulimit -l unlimited, or LimitMEMLOCK=infinity)",
+				 (unsigned long long)rl.rlim_cur / 1024);
 		log_err("cannot load BPF programs: %s%s", strerror(-err),
-			verbose ? "" : " (run with -v for the verifier log)");
+			memlock[0] ? memlock :
+			verbose	   ? "" :
+				     " (run with -v for the verifier log)");
 		return -1;
 	}
 	err = resets_bpf__attach(l->skel);

@@ -369,6 +369,8 @@ static int cmd_watch(struct opts *o)
 			last_check = now;
 		}
 	}
+	/* a receive held in the kernel is released once it is 20 ms old */
+	usleep(25000);
 	loader_flush_pending(&l);
 	ring_buffer__consume(rb);
 	if (w.out)

@@ -264,6 +264,12 @@ rstwatch_cmd() {
 	esac
 }
 
+# What rstwatch.service sets (LimitMEMLOCK=infinity): kernels before 5.11
+# count BPF maps against the memlock limit, which the capability-only run
+# cannot raise itself.
+# shellcheck disable=SC3045 # busybox ash has ulimit -l
+ulimit -l unlimited
+
 one_run() {
 	name=$1
 	base=$2
