@@ -140,28 +140,6 @@ static __always_inline void task_fill(struct rstw_task *t)
 		bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
-/* The owners map's key for a socket (BTF-typed sk, process context). */
-static __always_inline __u64 owner_key_here(struct sock *sk)
-{
-	if (!have_cookie_helper)
-		return (__u64)(unsigned long)sk;
-	return bpf_get_socket_cookie(sk);
-}
-
-static __always_inline void owner_record(struct sock *sk)
-{
-	__u64 key = owner_key_here(sk);
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct rstw_task *old, t = {};
-
-	old = bpf_map_lookup_elem(&owners, &key);
-	if (old && old->tgid == tgid)
-		return;
-	task_fill(&t);
-	if (bpf_map_update_elem(&owners, &key, &t, BPF_ANY))
-		stat_inc(RSTW_STAT_OWNER_LOST);
-}
-
 static __always_inline bool is_tcp_stream(const struct sock *sk)
 {
 	return sk_protocol_of(sk) == IPPROTO_TCP_NUM && sk_type_of(sk) == SOCK_STREAM_NUM;
@@ -208,6 +186,22 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
 		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
 	}
+}
+
+/* The TCP flags of a segment; false if its header cannot be read. */
+static __always_inline bool tcp_flags_of(const struct sk_buff *skb, bool kprobe, __u8 *flags)
+{
+	unsigned char *head;
+	__u16 th;
+
+	if (kprobe) {
+		head = BPF_CORE_READ(skb, head);
+		th = BPF_CORE_READ(skb, transport_header);
+	} else {
+		head = skb->head;
+		th = skb->transport_header;
+	}
+	return th != (__u16)~0U && !bpf_probe_read_kernel(flags, 1, head + th + 13);
 }
 
 /*
@@ -267,10 +261,30 @@ static __always_inline __u64 cookie_of(struct sock *sk, bool kprobe)
 	return bpf_get_socket_cookie(sk);
 }
 
-/* The owners map's key for a socket whose facts e holds (see owner_key_here). */
+/* The owners map's key for a socket: its cookie, or its address before 5.12. */
+static __always_inline __u64 owner_key(struct sock *sk, bool kprobe)
+{
+	return have_cookie_helper ? cookie_of(sk, kprobe) : (__u64)(unsigned long)sk;
+}
+
+/* The same, for a socket whose facts e already holds (no second cookie call). */
 static __always_inline __u64 owner_key_of(const struct sock *sk, const struct rstw_event *e)
 {
 	return have_cookie_helper ? e->cookie : (__u64)(unsigned long)sk;
+}
+
+static __always_inline void owner_record(struct sock *sk)
+{
+	__u64 key = owner_key(sk, false);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct rstw_task *old, t = {};
+
+	old = bpf_map_lookup_elem(&owners, &key);
+	if (old && old->tgid == tgid)
+		return;
+	task_fill(&t);
+	if (bpf_map_update_elem(&owners, &key, &t, BPF_ANY))
+		stat_inc(RSTW_STAT_OWNER_LOST);
 }
 
 static __always_inline __u32 sk_facts_of(struct sock *sk, struct rstw_event *e, bool kprobe)
@@ -549,8 +563,7 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	__u32 facts;
 
 	if (p && p->valid) {
-		if (sk && p->cookie == (have_cookie_helper ? cookie_of(sk, kprobe) :
-							     (__u64)(unsigned long)sk)) {
+		if (sk && p->cookie == owner_key(sk, kprobe)) {
 			p->valid = 0; /* that "received" reset was this abort */
 			stat_inc(RSTW_STAT_NOT_RECEIVED);
 		} else {
@@ -615,14 +628,10 @@ static __always_inline bool sk_is_full(const struct sock *sk)
 
 static __always_inline bool kernel_would_reset(const struct sock *sk, struct sk_buff *skb, bool v6)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
 	unsigned long dst;
 	__u8 flags = 0;
 
-	if (th == (__u16)~0U || bpf_probe_read_kernel(&flags, 1, head + th + 13))
-		return false;
-	if (flags & RSTW_TCP_RST)
+	if (!tcp_flags_of(skb, true, &flags) || (flags & RSTW_TCP_RST))
 		return false;
 	if (sk)
 		return true;
@@ -778,6 +787,30 @@ int BPF_PROG(track_send, struct sock *sk, int ret, int flags)
 }
 
 /*
+ * A dropped segment (a refused RST, or one an accept queue had no room for):
+ * its tuple, and the facts and owner of the socket it was for (sk may be NULL).
+ */
+static __always_inline void emit_drop(struct sk_buff *skb, struct sock *sk, __u32 reason,
+				      __u32 kind, __u32 slot)
+{
+	__u32 facts = RSTW_F_SEGMENT;
+	struct rstw_event *e;
+
+	e = event_begin(reason);
+	if (!e || !tuple_from_skb(skb, e, false))
+		return;
+	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
+		facts |= RSTW_F_SYN;
+	if (sk) {
+		facts |= sk_facts(sk, e);
+		owner_lookup(e, owner_key_of(sk, e));
+	}
+	if (!e->netns)
+		e->netns = netns_of_skb(skb, false);
+	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, slot);
+}
+
+/*
  * Accept queue full with tcp_abort_on_overflow=0: no reset, the kernel drops
  * the segment (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW).  Not a reset, but
  * what operators chase behind "connection timed out" and resets elsewhere.
@@ -785,9 +818,8 @@ int BPF_PROG(track_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	__u32 r = (__u32)reason, kind, cls = 0, facts = 0;
+	__u32 r = (__u32)reason, kind, cls = 0;
 	struct sock *sk = NULL;
-	struct rstw_event *e;
 
 	if (r == drop_listen_overflow)
 		kind = RSTW_KIND_LISTEN_DROP;
@@ -800,36 +832,17 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 	else
 		return 0;
 	if (cls) {
-		unsigned char *head = skb->head;
-		__u16 th = skb->transport_header;
 		__u8 flags = 0;
 
 		/* most drops with these reasons are not resets: look before any work */
-		if (th == (__u16)~0U || bpf_probe_read_kernel(&flags, 1, head + th + 13) ||
-		    !(flags & RSTW_TCP_RST))
+		if (!tcp_flags_of(skb, false, &flags) || !(flags & RSTW_TCP_RST))
 			return 0;
 		kind = RSTW_KIND_RST_DROPPED;
 	}
-	e = event_begin(r); /* the drop reason, for naming in user space */
-	if (!e)
-		return 0;
-	if (!tuple_from_skb(skb, e, false))
-		return 0;
-	/* those reasons are also given to segments that are not resets */
-	if (cls && !(e->tcp_flags & RSTW_TCP_RST))
-		return 0;
-	facts |= RSTW_F_SEGMENT;
-	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
-		facts |= RSTW_F_SYN;
 	if (kfree_has_rx_sk)
 		sk = (struct sock *)ctx[3];
-	if (sk) {
-		facts |= sk_facts(sk, e);
-		owner_lookup(e, owner_key_of(sk, e));
-	}
-	if (!e->netns)
-		e->netns = netns_of_skb(skb, false);
-	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, cls ? cls : RSTW_REASON_NONE);
+	/* r: the drop reason, for naming in user space */
+	emit_drop(skb, sk, r, kind, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }
 
@@ -841,21 +854,6 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
  * tcp_abort_on_overflow=0 the segment is dropped; with 1 it is reset, which
  * the tracepoint reports as listen_overflow).
  */
-static __always_inline void listen_drop_emit(struct sock *sk, struct sk_buff *skb)
-{
-	struct rstw_event *e;
-	__u32 facts;
-
-	e = event_begin(RSTW_REASON_NONE);
-	if (!e || !tuple_from_skb(skb, e, false))
-		return;
-	facts = RSTW_F_SEGMENT | sk_facts(sk, e);
-	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
-		facts |= RSTW_F_SYN;
-	owner_lookup(e, owner_key_of(sk, e));
-	emit_kind(e, RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, facts, RSTW_REASON_NONE);
-}
-
 static __always_inline bool accept_queue_full(const struct sock *sk)
 {
 	return sk->sk_ack_backlog > sk->sk_max_ack_backlog;
@@ -877,7 +875,7 @@ int BPF_PROG(listen_drop_ack, struct sock *sk, struct sk_buff *skb, struct reque
 		return 0;
 	if (!BPF_CORE_READ_BITFIELD_PROBED((struct inet_request_sock *)req, acked))
 		return 0;
-	listen_drop_emit(sk, skb);
+	emit_drop(skb, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
 	return 0;
 }
 
@@ -897,6 +895,6 @@ int BPF_PROG(listen_drop_syn, struct request_sock_ops *rsk_ops, void *af_ops, st
 	if (!sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syncookies &&
 	    BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter) >= (int)sk->sk_max_ack_backlog)
 		return 0;
-	listen_drop_emit(sk, skb);
+	emit_drop(skb, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
 	return 0;
 }

@@ -8,12 +8,6 @@
 
 #include "caps.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 #define CAP_LAST 63
 
 static const int keep[] = { CAP_BPF,	   CAP_PERFMON,	   CAP_NET_ADMIN,

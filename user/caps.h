@@ -2,6 +2,16 @@
 #ifndef RSTW_CAPS_H
 #define RSTW_CAPS_H
 
+#include <linux/capability.h>
+
+/* Linux 5.8's capabilities, for headers that predate them */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
 /*
  * After everything is attached: keep only the capabilities the running service
  * still uses (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN to attach to new interfaces,

@@ -13,17 +13,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "caps.h"
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
 #include "wire.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static bool btf_member(const struct btf *btf, const char *type, const char *member)
 {

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "loader.h"
 #include "opts.h"
 #include "log.h"
@@ -24,13 +25,6 @@
 
 /* the smallest ring buffer: one page */
 #define RINGBUF_COUNT_ONLY_BYTES 4096
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static int verbose_level;
 
