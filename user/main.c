@@ -241,6 +241,17 @@ static FILE *open_log(const char *path)
 	return f;
 }
 
+static void drop_capabilities(void)
+{
+	int err = caps_drop_unneeded();
+
+	if (err)
+		log_warn("could not drop unneeded capabilities: %s", strerror(-err));
+	else
+		log_info("capabilities: kept only CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
+			 "CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH");
+}
+
 static int cmd_watch(struct opts *o)
 {
 	struct loader l;
@@ -259,6 +270,12 @@ static int cmd_watch(struct opts *o)
 		w.out = NULL;
 		if (o->log_path && !(w.out = open_log(o->log_path)))
 			return 1;
+		/* a taken address is one line, before anything is loaded */
+		if (serve_listen(o->listen ? o->listen : SERVE_DEFAULT_LISTEN)) {
+			if (w.out)
+				fclose(w.out);
+			return 1;
+		}
 	}
 	if (loader_start(&l, o))
 		goto out;
@@ -267,6 +284,8 @@ static int cmd_watch(struct opts *o)
 	if (serving && serve_start(&serve, o->listen ? o->listen : SERVE_DEFAULT_LISTEN,
 				   o->bpf_stats, &l, &wire))
 		goto out;
+	/* everything attached; the HTTP threads started with less than this */
+	drop_capabilities();
 	last_scan = clock_ns(CLOCK_MONOTONIC);
 	rb = ring_buffer__new(loader_events_fd(&l), handle_event, &w, NULL);
 	if (!rb) {
@@ -291,13 +310,7 @@ static int cmd_watch(struct opts *o)
 	}
 	if (serving) {
 		const char *wd = getenv("WATCHDOG_USEC"), *wpid = getenv("WATCHDOG_PID");
-		int cerr = caps_drop_unneeded();
 
-		if (cerr)
-			log_warn("could not drop unneeded capabilities: %s", strerror(-cerr));
-		else
-			log_info("capabilities: kept only CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
-				 "CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH");
 		/* systemd's watchdog: ping at half the interval, from the event loop */
 		if (wd && (!wpid || atol(wpid) == (long)getpid()))
 			watchdog_ns = strtoull(wd, NULL, 10) * 1000ull / 2;

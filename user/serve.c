@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * rstwatch serve's HTTP side.  libmicrohttpd (Debian's libmicrohttpd-dev)
- * rather than a hand-written server: it already bounds connections, header
- * sizes and idle time, and it runs its own thread.  Counts come straight from
- * the kernel's per-CPU maps on every scrape, so they are exact whatever the
- * event loop does.
+ * rather than a hand-written server: it already bounds header sizes and idle
+ * time, and it runs its own thread.  What it does not bound is added here: the
+ * time a request may take from its first byte to its last, and the slots a
+ * crowd of slow clients may hold (a new client closes the oldest).  Counts come
+ * straight from the kernel's per-CPU maps on every scrape, so they are exact
+ * whatever the event loop does.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -12,13 +14,16 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attribute.h"
+#include "caps.h"
 #include "counters.h"
 #include "loader.h"
 #include "log.h"
@@ -29,6 +34,13 @@
 #include "wire.h"
 
 #define MAX_KEYS 16384
+/* clients served at once; one more closes the oldest (there is room for it) */
+#define HTTP_CLIENTS 64
+#define HTTP_SLOTS (2 * HTTP_CLIENTS)
+/* a request, from its first byte (or the previous answer) to its answer */
+#define HTTP_REQUEST_NS (5 * 1000000000ull)
+#define HTTP_IDLE_S 5u
+#define HTTP_SWEEP_MS 250
 
 static const char landing[] =
 	"<!DOCTYPE html>\n<html><head><title>rstwatch</title></head><body>\n"
@@ -311,23 +323,202 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
-		struct wire *w)
+/* A connection libmicrohttpd holds, as the guard below sees it. */
+struct http_slot {
+	int fd; /* -1: free */
+	bool closing; /* shut down here: libmicrohttpd sees the end and closes it */
+	uint64_t since_ns; /* accepted, or its previous request answered */
+};
+
+/*
+ * The guard: one thread that starts libmicrohttpd with the HTTP privileges
+ * (its thread is born with them) and then closes requests that take too long.
+ * libmicrohttpd reports a closed connection before it closes the fd, under the
+ * same lock, so a slot's fd is always still libmicrohttpd's when shut down.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct http_slot slot[HTTP_SLOTS];
+	pthread_t thread;
+	bool running, started, stop;
+	int drop_err;
+	int listen_fd;
+	unsigned int flags;
+} guard = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen_fd = -1 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void slot_close(struct http_slot *h)
+{
+	shutdown(h->fd, SHUT_RDWR);
+	h->closing = true;
+}
+
+/* A new client always gets in: past HTTP_CLIENTS, the oldest one goes. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_slot *h, *free_slot = NULL, *oldest = NULL;
+	int open = 0;
+
+	(void)cls;
+	pthread_mutex_lock(&guard.lock);
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		h = *ctx;
+		if (h)
+			h->fd = -1;
+		pthread_mutex_unlock(&guard.lock);
+		return;
+	}
+	for (int i = 0; i < HTTP_SLOTS; i++) {
+		h = &guard.slot[i];
+		if (h->fd < 0) {
+			if (!free_slot)
+				free_slot = h;
+		} else if (!h->closing) {
+			open++;
+			if (!oldest || h->since_ns < oldest->since_ns)
+				oldest = h;
+		}
+	}
+	if (open >= HTTP_CLIENTS)
+		slot_close(oldest);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (free_slot && ci) {
+		free_slot->fd = ci->connect_fd;
+		free_slot->closing = false;
+		free_slot->since_ns = now_ns();
+	} else if (ci) {
+		shutdown(ci->connect_fd, SHUT_RDWR); /* untracked: not served */
+	}
+	*ctx = free_slot;
+	pthread_mutex_unlock(&guard.lock);
+}
+
+/* An answer sent: the next request on the connection gets its own time. */
+static void on_answered(void *cls, struct MHD_Connection *c, void **req,
+			enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_slot *h = ci ? ci->socket_context : NULL;
+
+	(void)cls;
+	(void)req;
+	(void)toe;
+	if (!h)
+		return;
+	pthread_mutex_lock(&guard.lock);
+	h->since_ns = now_ns();
+	pthread_mutex_unlock(&guard.lock);
+}
+
+static void *http_guard(void *arg)
+{
+	struct serve *s = arg;
+	int err = caps_drop_thread(CAPS_HTTP);
+	struct MHD_Daemon *d;
+
+	/* libmicrohttpd's thread is created here, with this thread's credentials */
+	d = MHD_start_daemon(guard.flags, 0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET,
+			     guard.listen_fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_SLOTS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_answered, NULL,
+			     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+	/* the sweeper itself needs no capability */
+	if (!err && d)
+		err = caps_drop_thread(0);
+	pthread_mutex_lock(&guard.lock);
+	s->http = d;
+	guard.drop_err = err;
+	guard.started = true;
+	pthread_cond_broadcast(&guard.cond);
+	while (d && !guard.stop) {
+		struct timespec until;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += HTTP_SWEEP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&guard.cond, &guard.lock, &until);
+		now = now_ns();
+		for (int i = 0; i < HTTP_SLOTS; i++) {
+			struct http_slot *h = &guard.slot[i];
+
+			if (h->fd >= 0 && !h->closing && now - h->since_ns > HTTP_REQUEST_NS)
+				slot_close(h);
+		}
+	}
+	pthread_mutex_unlock(&guard.lock);
+	return NULL;
+}
+
+/*
+ * Bound here, with the caller's privileges (a port below 1024 needs them).
+ * SO_REUSEADDR lets a restart bind past TIME_WAIT, and still refuses a second
+ * listener; SO_REUSEPORT would let a second instance share the address.
+ */
+static int listen_socket(const struct sockaddr_storage *sa, unsigned int len, const char *where)
+{
+	int one = 1, fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
+	    (sa->ss_family != AF_INET6 ||
+	     !setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) &&
+	    !bind(fd, (const struct sockaddr *)sa, len) && !listen(fd, SOMAXCONN))
+		return fd;
+	log_err("cannot listen on %s: %s%s", where, strerror(errno),
+		errno == EADDRINUSE ? " (another rstwatch serve?)" : "");
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int serve_listen(const char *listen)
 {
 	struct sockaddr_storage sa;
 	unsigned int salen;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+
+	if (guard.listen_fd >= 0)
+		return 0;
+	if (serve_parse_listen(listen, &sa, &salen)) {
+		log_err("--listen %s: expected ADDR:PORT or [V6ADDR]:PORT", listen);
+		return -1;
+	}
+	guard.listen_fd = listen_socket(&sa, salen, listen);
+	if (guard.listen_fd < 0)
+		return -1;
+	guard.flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	if (sa.ss_family == AF_INET6)
+		guard.flags |= MHD_USE_IPv6;
+	return 0;
+}
+
+int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
+		struct wire *w)
+{
+	pthread_condattr_t ca;
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->l = l;
 	s->w = w;
 	s->stats_fd = -1;
-	if (serve_parse_listen(listen, &sa, &salen)) {
-		log_err("--listen %s: expected ADDR:PORT or [V6ADDR]:PORT", listen);
+	if (serve_listen(listen))
 		return -1;
-	}
-	if (sa.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
 	/*
 	 * Run time and count per program, host-wide, while this fd is open.
 	 * Opt-in: every BPF program on the host pays two clock reads per run.
@@ -338,24 +529,48 @@ int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct load
 			log_warn("cannot enable bpf_stats (%s): program run time reads 0",
 				 strerror(errno));
 	}
-	s->http = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u,
-		MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)32768, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL, MHD_OPTION_END);
-	if (!s->http) {
-		log_err("cannot listen on %s: %s", listen, strerror(errno ? errno : EADDRINUSE));
+	for (int i = 0; i < HTTP_SLOTS; i++)
+		guard.slot[i].fd = -1;
+	guard.started = guard.stop = false;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&guard.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	err = pthread_create(&guard.thread, NULL, http_guard, s);
+	if (err) {
+		log_err("cannot start the HTTP thread: %s", strerror(err));
 		return -1;
 	}
+	guard.running = true;
+	pthread_mutex_lock(&guard.lock);
+	while (!guard.started)
+		pthread_cond_wait(&guard.cond, &guard.lock);
+	pthread_mutex_unlock(&guard.lock);
+	if (!s->http) {
+		log_err("cannot serve on %s: %s", listen, strerror(errno ? errno : EINVAL));
+		return -1;
+	}
+	if (guard.drop_err)
+		log_warn("HTTP threads: could not drop privileges: %s", strerror(-guard.drop_err));
 	log_info("serving /metrics on http://%s/metrics", listen);
 	return 0;
 }
 
 void serve_stop(struct serve *s)
 {
+	if (guard.running) {
+		pthread_mutex_lock(&guard.lock);
+		guard.stop = true;
+		pthread_cond_broadcast(&guard.cond);
+		pthread_mutex_unlock(&guard.lock);
+		pthread_join(guard.thread, NULL);
+		guard.running = false;
+	}
 	if (s->http)
-		MHD_stop_daemon(s->http);
+		MHD_stop_daemon(s->http); /* closes the listening socket too */
+	else if (guard.listen_fd >= 0)
+		close(guard.listen_fd);
+	guard.listen_fd = -1;
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	s->http = NULL;

@@ -21,8 +21,17 @@ struct serve {
 
 /*
  * HTTP for /metrics and a landing page, in libmicrohttpd's own thread: a
- * slow or hostile client never stalls event processing.
+ * slow or hostile client never stalls event processing.  The HTTP threads hold
+ * CAPS_HTTP only (and run as nobody when started by root); a request has 5 s,
+ * and past 64 clients a new one closes the oldest.  Binds first if
+ * serve_listen() was not called.
  */
+/*
+ * Bind LISTEN now, with the caller's privileges (a port below 1024 needs
+ * them), before anything else is loaded: an address already served is one
+ * error line.  A second instance is refused, never shares it.  0 or -1.
+ */
+int serve_listen(const char *listen);
 int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
 		struct wire *w);
 void serve_stop(struct serve *s);
