@@ -285,19 +285,46 @@ while time.time() < end:
 		e2e_fail "no pending-events gauge"
 }
 
-# After attaching, serve keeps only the capabilities it still uses; new
-# namespaces still get the wire programs.
+task_field() { # STATUS_FILE FIELD: its (first) value
+	awk -v f="$2:" '$1 == f { print $2; exit }' "$1"
+}
+
+# After attaching, serve keeps only the capabilities it still uses, in every
+# thread: the event loop the service set, the HTTP threads (libmicrohttpd's and
+# the one that started it) CAP_BPF at most, as nobody; new namespaces still get
+# the wire programs.
 test_serve_drops_capabilities() {
-	local eff port=26600
+	local st tid others=0 port=26600 svc=000000c000281004 http=$((16#8000000000)) f v
 	T=$(mktemp -d)
 	PAIRS=()
 	trap core_cleanup EXIT
 	serve_start || return 1
-	eff=$(awk '/^CapEff:/ { print $2 }' "/proc/$SERVE_PID/status")
-	# CAP_DAC_READ_SEARCH, NET_ADMIN, SYS_PTRACE, SYS_ADMIN, PERFMON, BPF
-	expect_eq "effective capabilities" "$eff" 000000c000281004
-	expect_eq "bounding set" "$(awk '/^CapBnd:/ { print $2 }' "/proc/$SERVE_PID/status")" 000000c000281004
-	expect_eq "no new privileges" "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$SERVE_PID/status")" 1
+	curl -sf -o /dev/null "http://127.0.0.1:$SERVE_PORT/metrics" || e2e_fail "/metrics before the checks"
+	for st in "/proc/$SERVE_PID"/task/*/status; do
+		[[ -r $st ]] || { e2e_fail "cannot read $st"; continue; }
+		tid=${st%/status}
+		tid=${tid##*/}
+		expect_eq "task $tid: no new privileges" "$(task_field "$st" NoNewPrivs)" 1
+		if [[ $tid == "$SERVE_PID" ]]; then
+			# CAP_DAC_READ_SEARCH, NET_ADMIN, SYS_PTRACE, SYS_ADMIN, PERFMON, BPF
+			for f in CapEff CapPrm CapBnd; do
+				expect_eq "event loop $f" "$(task_field "$st" "$f")" "$svc"
+			done
+			expect_eq "event loop CapInh" "$(task_field "$st" CapInh)" 0000000000000000
+			continue
+		fi
+		others=$((others + 1))
+		for f in CapEff CapPrm CapBnd CapInh; do
+			v=$(task_field "$st" "$f")
+			[[ $v =~ ^[0-9a-f]{16}$ ]] || { e2e_fail "task $tid $f: '$v'"; continue; }
+			(((16#$v & ~http) == 0)) || e2e_fail "HTTP task $tid ($(cat "${st%status}comm")) $f: $v, want at most CAP_BPF"
+		done
+		expect_eq "HTTP task $tid uids" "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "$st")" "65534 65534 65534 65534"
+		expect_eq "HTTP task $tid gids" "$(awk '$1 == "Gid:" { print $2, $3, $4, $5 }' "$st")" "65534 65534 65534 65534"
+		expect_eq "HTTP task $tid groups" "$(awk '$1 == "Groups:" { print NF - 1 }' "$st")" 0
+	done
+	# the guard and libmicrohttpd's own thread
+	expect_eq "threads besides the event loop" "$others" 2
 	core_new_pair cap || return 1
 	ip netns exec "$SRV_NS" nft add table inet rwfw
 	ip netns exec "$SRV_NS" nft add chain inet rwfw in '{ type filter hook input priority 0; }'
@@ -310,4 +337,74 @@ test_serve_drops_capabilities() {
 	expect_eq "firewall RST seen in a namespace made after the drop" "$v" 1
 	v=$(metric 'rstwatch_resets_sent_total{cause="firewall_reject"}')
 	[[ -n $v && $v -ge 1 ]] || e2e_fail "firewall_reject counter: '$v'"
+}
+
+# The watch and top modes drop what they no longer use too (single-threaded).
+test_watch_drops_capabilities() {
+	local mode st
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	for mode in watch top; do
+		if [[ $mode == watch ]]; then
+			rw_start "$T/rw.json" || return 1
+		else
+			TERM=dumb "$RSTWATCH" top -v >/dev/null 2>"$T/rw.json.err" </dev/null &
+			RW_PID=$!
+			ns_wait_line "$T/rw.json.err" watching 10 || { e2e_fail "top: $(cat "$T/rw.json.err")"; return 1; }
+		fi
+		for st in "/proc/$RW_PID"/task/*/status; do
+			expect_eq "$mode CapEff" "$(task_field "$st" CapEff)" 000000c000281004
+			expect_eq "$mode CapBnd" "$(task_field "$st" CapBnd)" 000000c000281004
+			expect_eq "$mode NoNewPrivs" "$(task_field "$st" NoNewPrivs)" 1
+		done
+		rw_stop
+	done
+}
+
+# A crowd of slow clients (a byte a second, never a whole request) from two
+# addresses cannot lock Prometheus out: a new client closes the oldest, and no
+# request lives past 5 s.
+test_serve_slow_clients() {
+	local n code t0 t1 res
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	serve_start || return 1
+	/usr/bin/python3 tests/tools/slowloris.py "$SERVE_PORT" 40 12 127.0.0.1 127.0.0.2 \
+		>"$T/slow.log" 2>&1 &
+	NS_BG_PIDS+=($!)
+	ns_wait_line "$T/slow.log" '^open 80$' 10 || { e2e_fail "slow clients: $(cat "$T/slow.log")"; return 1; }
+	sleep 0.3
+	n=$(ss -Htn state established "( sport = :$SERVE_PORT )" | wc -l)
+	((n >= 64)) || e2e_fail "slow clients holding the server: $n, want >= 64"
+	t0=$(date +%s%N)
+	code=$(curl -s -m 3 -o "$T/scrape" -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/metrics")
+	t1=$(date +%s%N)
+	expect_eq "/metrics among $n slow clients" "$code" 200
+	grep -q '^rstwatch_build_info{' "$T/scrape" || e2e_fail "scrape body: $(head -c 200 "$T/scrape")"
+	(((t1 - t0) < 2000000000)) || e2e_fail "scrape took $(((t1 - t0) / 1000000)) ms"
+	ns_wait_line "$T/slow.log" '^{' 15 || { e2e_fail "slow clients never ended: $(cat "$T/slow.log")"; return 1; }
+	res=$(grep '^{' "$T/slow.log")
+	expect_eq "slow clients closed by the server" "$(jq -e .closed_by_server <<<"$res")" 80
+	jq -e '.longest_s <= 6.5' <<<"$res" >/dev/null || e2e_fail "a slow request lived too long: $res"
+	kill -0 "$SERVE_PID" || e2e_fail "rstwatch serve died"
+}
+
+# A second serve on the same address is refused in one line, and the first
+# goes on serving.
+test_serve_address_taken() {
+	local rc
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	serve_start || return 1
+	timeout 20 "$RSTWATCH" serve --listen "127.0.0.1:$SERVE_PORT" >"$T/second.out" 2>"$T/second.err"
+	rc=$?
+	expect_eq "second serve's exit status" "$rc" 1
+	expect_eq "second serve's error" "$(cat "$T/second.err")" \
+		"rstwatch: cannot listen on 127.0.0.1:$SERVE_PORT: Address already in use (another rstwatch serve?)"
+	expect_eq "second serve's output" "$(wc -c <"$T/second.out")" 0
+	curl -sf -o /dev/null "http://127.0.0.1:$SERVE_PORT/metrics" || e2e_fail "first serve no longer answers"
+	kill -0 "$SERVE_PID" || e2e_fail "first serve died"
 }
