@@ -371,10 +371,10 @@ test_serve_slow_clients() {
 	PAIRS=()
 	trap core_cleanup EXIT
 	serve_start || return 1
-	/usr/bin/python3 tests/tools/slowloris.py "$SERVE_PORT" 40 12 127.0.0.1 127.0.0.2 \
+	/usr/bin/python3 tests/tools/slowloris.py "$SERVE_PORT" 80 12 127.0.0.1 127.0.0.2 \
 		>"$T/slow.log" 2>&1 &
 	NS_BG_PIDS+=($!)
-	ns_wait_line "$T/slow.log" '^open 80$' 10 || { e2e_fail "slow clients: $(cat "$T/slow.log")"; return 1; }
+	ns_wait_line "$T/slow.log" '^open 160$' 10 || { e2e_fail "slow clients: $(cat "$T/slow.log")"; return 1; }
 	sleep 0.3
 	n=$(ss -Htn state established "( sport = :$SERVE_PORT )" | wc -l)
 	((n >= 64)) || e2e_fail "slow clients holding the server: $n, want >= 64"
@@ -386,7 +386,7 @@ test_serve_slow_clients() {
 	(((t1 - t0) < 2000000000)) || e2e_fail "scrape took $(((t1 - t0) / 1000000)) ms"
 	ns_wait_line "$T/slow.log" '^{' 15 || { e2e_fail "slow clients never ended: $(cat "$T/slow.log")"; return 1; }
 	res=$(grep '^{' "$T/slow.log")
-	expect_eq "slow clients closed by the server" "$(jq -e .closed_by_server <<<"$res")" 80
+	expect_eq "slow clients closed by the server" "$(jq -e .closed_by_server <<<"$res")" 160
 	jq -e '.longest_s <= 6.5' <<<"$res" >/dev/null || e2e_fail "a slow request lived too long: $res"
 	kill -0 "$SERVE_PID" || e2e_fail "rstwatch serve died"
 }
