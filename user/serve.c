@@ -342,7 +342,7 @@ static struct {
 	struct http_slot slot[HTTP_SLOTS];
 	pthread_t thread;
 	bool running, started, stop;
-	int drop_err;
+	int drop_err, start_errno; /* the guard thread's: errno is per thread */
 	int listen_fd;
 	unsigned int flags;
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen_fd = -1 };
@@ -435,6 +435,7 @@ static void *http_guard(void *arg)
 			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_answered, NULL,
 			     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+	guard.start_errno = errno;
 	/* the sweeper itself needs no capability */
 	if (!err && d)
 		err = caps_drop_thread(0);
@@ -547,7 +548,8 @@ int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct load
 		pthread_cond_wait(&guard.cond, &guard.lock);
 	pthread_mutex_unlock(&guard.lock);
 	if (!s->http) {
-		log_err("cannot serve on %s: %s", listen, strerror(errno ? errno : EINVAL));
+		log_err("cannot serve on %s: %s", listen,
+			strerror(guard.start_errno ? guard.start_errno : EINVAL));
 		return -1;
 	}
 	if (guard.drop_err)
