@@ -4,6 +4,7 @@
 # Sourced by tests/lib/e2e.sh and tests/kernel/test_old_kernel.sh.
 #
 #   json_count FILE FILTER   how many values of FILE match FILTER (a jq boolean)
+#   json_okno FILE PATH      "ok" or "no" for the boolean at PATH (.a.b)
 #   json_get FILE FILTER     jq -r FILTER of FILE; a null result is an error
 #                            too (a misspelt key gives null): where null is
 #                            an answer, say so in the filter (.x // "none")
@@ -37,4 +38,10 @@ json_get() {
 		return 1
 	fi
 	echo "$out"
+}
+
+# a yes/no question must not answer "no" for a key that is not there
+json_okno() {
+	json_get "$1" "$2 | if type != \"boolean\" then error(\"$2 is not a boolean\")
+		elif . then \"ok\" else \"no\" end"
 }
