@@ -28,6 +28,10 @@ test_bad_usage() {
 	expect_error 2 "is not a process id" "$RSTWATCH" -p abc
 	expect_error 2 "is not a port" "$RSTWATCH" --port 70000
 	expect_error 2 "unknown cause 'nope'" "$RSTWATCH" --cause closed_port,nope
+	expect_error 2 "--summary-json: only the event stream" "$RSTWATCH" serve --summary-json /tmp/x
+	# a summary that cannot be written is an error at start, not after the run
+	expect_error 1 "--summary-json /nonexistent/s.json: No such file or directory" \
+		"$RSTWATCH" --summary-json /nonexistent/s.json
 	expect_error 2 "exclude each other" "$RSTWATCH" -4 -6
 	expect_error 2 "not a positive count" "$RSTWATCH" -c 0
 	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
