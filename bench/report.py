@@ -70,18 +70,14 @@ def bpf_delta(rec):
     return out
 
 
-def parse_summary(err):
-    """rstwatch's exit summary (stderr)."""
-    s = {}
-    m = re.search(r"exact kernel counts\): (\d+)", err)
-    if m:
-        s["total"] = int(m.group(1))
-    m = re.search(r"^\s+sent\s+closed_port\s+(\d+)", err, re.M)
-    s["closed_port"] = int(m.group(1)) if m else (0 if "total" in s else None)
-    m = re.search(r"Events shown: (\d+), lost \(ring buffer full\): (\d+), malformed: (\d+)", err)
-    if m:
-        s["shown"], s["lost"], s["malformed"] = map(int, m.groups())
-    return s
+def parse_summary(sj):
+    """rstwatch's exit summary (--summary-json; keys in README), or {} if it wrote none."""
+    if not isinstance(sj, dict):
+        return {}
+    ev = sj.get("events", {})
+    rs = sj.get("resets", {})
+    return {"total": rs.get("total"), "closed_port": rs.get("sent", {}).get("closed_port", 0),
+            "shown": ev.get("shown"), "lost": ev.get("lost"), "malformed": ev.get("malformed")}
 
 
 def parse_metrics(text):
@@ -119,7 +115,7 @@ def enrich(rec):
         rec["runs_per_reset"] = sum(v[1] for v in inpath.values()) / rec["rsts"]
     cfg = rec["config"]
     if cfg in RSTWATCH and not cfg.startswith("serve"):
-        rec["summary"] = parse_summary(rec.get("err", ""))
+        rec["summary"] = parse_summary(rec.get("summary_json"))
     elif cfg.startswith("serve"):
         rec["summary"] = parse_metrics(rec.get("metrics", ""))
     elif cfg == "bt_count":
@@ -459,7 +455,7 @@ def main():
     # ---- burst
     w("### Burst")
     w("")
-    bsum = parse_summary(burst.get("err", "")) if burst.get("ok") else {}
+    bsum = parse_summary(burst.get("summary_json")) if burst.get("ok") else {}
     if burst.get("ok"):
         fl = burst["flood"]
         w(f"`rstwatch --json` (default settings: 8 MiB ring buffer) writing to a file while "
@@ -471,7 +467,7 @@ def main():
         w(f"- JSON lines: {burst['lines']:,}; `closed_port` events from the server namespace: "
           f"{burst['closed_port_lines']:,} of {burst['rsts']:,} resets; `closed_port` events "
           f"from other namespaces: {burst['closed_port_lines_other_netns']:,}")
-        w(f"- Exit summary: {bsum.get('shown', 'n/a'):,} events shown, lost (ring buffer full): "
+        w(f"- Exit summary: {fmt_int(bsum.get('shown'))} events shown, lost (ring buffer full): "
           f"**{bsum.get('lost', 'n/a')}**, malformed: {bsum.get('malformed', 'n/a')}; kernel "
           f"closed_port count {fmt_int(bsum.get('closed_port'))} vs TcpOutRsts delta "
           f"{burst['rsts']:,}")

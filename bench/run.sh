@@ -28,7 +28,7 @@
 #   serve_lean    serve --disable wire,drops,receive,owner-io: one program per reset
 #
 # rstwatch runs with -v only to see its "watching" line (everything attached)
-# before the flood starts.
+# before the flood starts; its exit summary is read from --summary-json.
 #
 # then a burst of BURST resets with default settings (rstwatch --json to a
 # file), and a perf profile of one json round.  Results: bench/results.md.
@@ -223,6 +223,14 @@ file_has() {
 	grep -qs -- "$2" "$1"
 }
 
+# summary_of OUTBASE: rstwatch's exit summary (--summary-json), or null if
+# it wrote none (it did not start, or was killed)
+summary_of() {
+	local s
+	s=$(jq -c . "$1.summary" 2>/dev/null) || s=
+	echo "${s:-null}"
+}
+
 # rstwatch -v says "watching" once every program is attached, wire included.
 rw_ready() {
 	wait_until 20 file_has "$1.err" 'watching'
@@ -239,22 +247,22 @@ start_monitor() {
 		return 0
 		;;
 	json | json_nostats)
-		"$RW" -v --json -i "$NS_IFNAME" >/dev/null 2>"$out.err" </dev/null &
+		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" >/dev/null 2>"$out.err" </dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;
 	json_native)
-		"$RW" -v --json -i "$NS_IFNAME" --xdp-mode native >/dev/null 2>"$out.err" </dev/null &
+		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" --xdp-mode native >/dev/null 2>"$out.err" </dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;
 	json_nowire)
-		"$RW" -v --json --disable wire >/dev/null 2>"$out.err" </dev/null &
+		"$RW" -v --json --summary-json "$out.summary" --disable wire >/dev/null 2>"$out.err" </dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;
 	json_lean)
-		"$RW" -v --json --disable wire,drops,receive,owner-io >/dev/null 2>"$out.err" \
+		"$RW" -v --json --summary-json "$out.summary" --disable wire,drops,receive,owner-io >/dev/null 2>"$out.err" \
 			</dev/null &
 		MON_PID=$!
 		rw_ready "$out"
@@ -262,13 +270,13 @@ start_monitor() {
 	json_paused | json_stalled)
 		local size=1G
 		[[ $cfg == json_stalled ]] && size=64M
-		"$RW" -v --json -i "$NS_IFNAME" --ringbuf-size "$size" >/dev/null 2>"$out.err" \
+		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" --ringbuf-size "$size" >/dev/null 2>"$out.err" \
 			</dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;
 	burst)
-		"$RW" -v --json -i "$NS_IFNAME" >"$out" 2>"$out.err" </dev/null &
+		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" >"$out" 2>"$out.err" </dev/null &
 		MON_PID=$!
 		rw_ready "$out"
 		;;
@@ -406,7 +414,7 @@ run_round() {
 		--argjson c0 "$c0" --argjson c1 "$c1" --argjson ctot "$ctot" \
 		--argjson hz "$HZ" --argjson rss "${rss:-0}" --argjson life_us "$((t1 - t0))" \
 		--argjson f "$((f0 > f1 ? f0 : f1))" --argjson s0 "$snap0" --argjson s1 "$snap1" \
-		--arg stats "$stats" --arg metrics "$metrics" \
+		--arg stats "$stats" --arg metrics "$metrics" --argjson summary "$(summary_of "$out")" \
 		--rawfile err <(tail -c 4000 "$out.err" 2>/dev/null) \
 		--rawfile outtail <(if [[ $cfg == bt_count ]]; then cat "$out"; fi) \
 		--argjson lines "$(if [[ $cfg == bt_print ]]; then grep -c '^[0-9]' "$out"; else echo 0; fi)" \
@@ -414,9 +422,10 @@ run_round() {
 		  rsts: ($b - $a), rsts_life: ($r1 - $r0), cpu_s: (($c1 - $c0) / $hz),
 		  cpu_total_s: ($ctot / $hz), rss_kb: $rss, life_s: ($life_us / 1e6), foreign: $f,
 		  bpf0: $s0, bpf1: $s1, bpf_stats: $stats, metrics: $metrics, err: $err,
+		  summary_json: $summary,
 		  out: $outtail, lines: $lines}' >>"$ROUNDS_FILE" || return 1
 	LAST_FOREIGN=$((f0 > f1 ? f0 : f1))
-	rm -f "$out" "$out.err" "$TMP/capture.pcap"
+	rm -f "$out" "$out.err" "$out.summary" "$TMP/capture.pcap"
 }
 
 # The burst: BURST resets at full speed, rstwatch with default settings.
@@ -450,16 +459,17 @@ run_burst() {
 	r1=$(ns_nstat "$SRV" TcpOutRsts)
 	jq -nc --argjson flood "${flood:-null}" --argjson rsts "$((r1 - r0))" \
 		--argjson ino "$srv_ino" --rawfile err <(tail -c 4000 "$out.err") \
-		--argjson ours "$(grep -F '"cause":"closed_port"' "$out" |
-			grep -cF "\"netns\":$srv_ino,")" \
-		--argjson others "$(grep -F '"cause":"closed_port"' "$out" |
-			grep -vcF "\"netns\":$srv_ino,")" \
+		--argjson counts "$(jq -n --argjson ino "$srv_ino" 'reduce (inputs |
+			select(.cause == "closed_port") | .netns == $ino) as $ours
+			({ours: 0, others: 0}; if $ours then .ours += 1 else .others += 1 end)' \
+			"$out" 2>/dev/null || echo null)" \
+		--argjson summary "$(summary_of "$out")" \
 		--argjson lines "$(wc -l <"$out")" --argjson f "$((f0 > f1 ? f0 : f1))" \
 		'{config: "burst", ok: ($flood != null), flood: $flood, rsts: $rsts, netns: $ino,
 		  foreign: $f,
-		  closed_port_lines: $ours, closed_port_lines_other_netns: $others,
-		  lines: $lines, err: $err}'
-	rm -f "$out" "$out.err"
+		  closed_port_lines: $counts.ours, closed_port_lines_other_netns: $counts.others,
+		  lines: $lines, err: $err, summary_json: $summary}'
+	rm -f "$out" "$out.err" "$out.summary"
 }
 
 # perf profile of the flood under rstwatch --json: shares of the sender's CPU.

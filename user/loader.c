@@ -165,6 +165,11 @@ static int fentry_works(const struct btf *btf, const char *func)
 	return err;
 }
 
+bool loader_wire_knows_netns(const struct btf *btf)
+{
+	return btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
+}
+
 /*
  * The skeleton, opened on the object that suits this kernel: the compat
  * object (same programs, maps and .rodata, no kfunc extern) where the kernel
@@ -175,7 +180,7 @@ static struct resets_bpf *open_object(const struct btf *btf, const struct bpf_ob
 	struct resets_bpf *skel;
 	int err;
 
-	if (btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0)
+	if (loader_wire_knows_netns(btf))
 		return resets_bpf__open_opts(o);
 	skel = calloc(1, sizeof(*skel));
 	if (!skel)

@@ -43,6 +43,11 @@ int loader_start(struct loader *l, const struct opts *o);
 void loader_stop(struct loader *l);
 /* "tracepoint", "fentry", "kprobe", "partial" */
 const char *loader_rung_name(enum send_rung r);
+/*
+ * Can the TC program tell its interface's network namespace (the
+ * bpf_cast_to_kern_ctx kfunc, 6.2+)?  Without it, wire events have netns 0.
+ */
+bool loader_wire_knows_netns(const struct btf *btf);
 /* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
 void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);

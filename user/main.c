@@ -23,6 +23,7 @@
 #include "report.h"
 #include "notify.h"
 #include "serve.h"
+#include "summary.h"
 #include "syscalls.h"
 #include "top.h"
 #include "wire.h"
@@ -44,6 +45,7 @@ struct watch {
 	FILE *out; /* events: stdout, or serve's --log file, or NULL */
 	struct serve *serve; /* serve mode */
 	void *top; /* top mode: the events go there */
+	FILE *summary; /* --summary-json FILE, or NULL */
 };
 
 static void on_signal(int sig)
@@ -140,32 +142,27 @@ static void report_losses(struct watch *w)
 	}
 }
 
+/* The exit summary: text (unless --no-summary), and JSON with --summary-json. */
 static void print_summary(struct watch *w)
 {
 	static struct key_count keys[MAX_KEYS];
-	uint64_t by_cause[2][CAUSE__COUNT] = {};
+	struct run_summary s = {};
 	FILE *f = w->o->json ? stderr : stdout;
 	int n = counters_read(loader_counts_fd(w->l), keys, MAX_KEYS);
-	uint64_t total = 0;
 
 	if (n < 0) {
 		log_warn("cannot read counters: %s", strerror(-n));
 		return;
 	}
-	tally_by_cause(&w->l->reasons, keys, n, by_cause);
+	tally_by_cause(&w->l->reasons, keys, n, s.by_cause);
 	for (int i = 0; i < n; i++)
-		total += keys[i].count;
-	fprintf(f, "\nResets by cause (all namespaces, exact kernel counts): %llu\n",
-		(unsigned long long)total);
-	for (int d = 0; d < 2; d++)
-		for (int c = 0; c < CAUSE__COUNT; c++)
-			if (by_cause[d][c])
-				fprintf(f, "  %-9s %-18s %12llu\n", d ? "received" : "sent",
-					cause_info(c)->id, (unsigned long long)by_cause[d][c]);
-	fprintf(f, "Events shown: %llu, lost (ring buffer full): %llu, malformed: %llu\n",
-		(unsigned long long)w->shown,
-		(unsigned long long)counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST),
-		(unsigned long long)w->decode_errors);
+		s.total += keys[i].count;
+	s.shown = w->shown;
+	s.lost = counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST);
+	s.malformed = w->decode_errors;
+	summary_write(&s, w->o->no_summary ? NULL : f, w->summary);
+	if (w->summary && fflush(w->summary))
+		log_err("--summary-json %s: %s", w->o->summary_json, strerror(errno));
 }
 
 static int cmd_explain(const struct opts *o)
@@ -276,6 +273,10 @@ static int cmd_watch(struct opts *o)
 				fclose(w.out);
 			return 1;
 		}
+	}
+	if (o->summary_json && !(w.summary = summary_open(o->summary_json))) {
+		log_err("--summary-json %s: %s", o->summary_json, strerror(errno));
+		return 1;
 	}
 	if (loader_start(&l, o))
 		goto out;
@@ -393,7 +394,7 @@ static int cmd_watch(struct opts *o)
 		w.top = NULL;
 	}
 	report_losses(&w);
-	if (!o->no_summary && !serving && !topping)
+	if (!serving && !topping)
 		print_summary(&w);
 	ret = 0;
 out:
@@ -406,6 +407,8 @@ out:
 	loader_stop(&l);
 	if (serving && w.out)
 		fclose(w.out);
+	if (w.summary)
+		fclose(w.summary);
 	return ret;
 }
 

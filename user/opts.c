@@ -126,6 +126,7 @@ void opts_usage(FILE *f)
 	      "                        tracepoint misses: auto (default), fentry, kprobe\n"
 	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
 	      "      --no-summary      no per-cause summary at exit\n"
+	      "      --summary-json FILE  write the exit summary to FILE as one JSON object\n"
 	      "      --interval SECS   top: seconds between refreshes (default 1)\n"
 	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
 	      "                        always, never\n"
@@ -171,7 +172,8 @@ enum {
 	OPT_INTERVAL,
 	OPT_FALLBACK,
 	OPT_BPF_STATS,
-	OPT_TC_MODE
+	OPT_TC_MODE,
+	OPT_SUMMARY_JSON,
 };
 
 static const struct option longopts[] = {
@@ -198,6 +200,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -450,6 +453,13 @@ again:
 		case OPT_NO_SUMMARY:
 			o->no_summary = true;
 			break;
+		case OPT_SUMMARY_JSON:
+			if (!*optarg) {
+				snprintf(err, errlen, "--summary-json: expected a file name");
+				return OPTS_USAGE;
+			}
+			o->summary_json = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -515,6 +525,12 @@ again:
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%.64s'", argv[optind]);
+		return OPTS_USAGE;
+	}
+	if (o->summary_json && o->cmd != CMD_WATCH) {
+		snprintf(err, errlen,
+			 "--summary-json: only the event stream has an exit summary "
+			 "(not serve, top, check or explain)");
 		return OPTS_USAGE;
 	}
 	return OPTS_RUN;

@@ -44,6 +44,7 @@ struct opts {
 	int color; /* COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER */
 	unsigned int interval; /* top: seconds between refreshes (0: default 1) */
 	const char *explain_cause; /* explain: NULL for all */
+	const char *summary_json; /* stream: --summary-json FILE, the exit summary as JSON */
 };
 
 /* Optional hooks an operator may turn off (--disable), e.g. to save their cost. */

@@ -28,6 +28,10 @@ test_bad_usage() {
 	expect_error 2 "is not a process id" "$RSTWATCH" -p abc
 	expect_error 2 "is not a port" "$RSTWATCH" --port 70000
 	expect_error 2 "unknown cause 'nope'" "$RSTWATCH" --cause closed_port,nope
+	expect_error 2 "--summary-json: only the event stream" "$RSTWATCH" serve --summary-json /tmp/x
+	# a summary that cannot be written is an error at start, not after the run
+	expect_error 1 "--summary-json /nonexistent/s.json: No such file or directory" \
+		"$RSTWATCH" --summary-json /nonexistent/s.json
 	expect_error 2 "exclude each other" "$RSTWATCH" -4 -6
 	expect_error 2 "not a positive count" "$RSTWATCH" -c 0
 	expect_error 2 "power of two" "$RSTWATCH" --ringbuf-size 3000
@@ -83,17 +87,18 @@ test_filters() {
 	all=$(rw_count "(.netns == $SRV_INO or .netns == $CLI_INO)")
 	expect_eq "unfiltered events (2 closed ports, 2 aborts, each seen from both sides)" "$all" 8
 	sleep 0.3
-	n=$(jq -c "select(.lport == 22001 or .rport == 22001)" "$T/port.json" | wc -l)
-	expect_eq "--port 22001 events" "$n/$(wc -l <"$T/port.json")" 2/2
-	n=$(jq -c 'select(.cause == "abort_on_close" and .family == 6 and .lport == 22003)' \
-		"$T/cause6.json" | wc -l)
-	expect_eq "--cause abort_on_close -6 events" "$n/$(wc -l <"$T/cause6.json")" 1/1
+	# matching/all: each filter keeps exactly what it names, and nothing else
+	n=$(json_count "$T/port.json" ".lport == 22001 or .rport == 22001")
+	expect_eq "--port 22001 events" "$n/$(json_count "$T/port.json" true)" 2/2
+	n=$(json_count "$T/cause6.json" \
+		'.cause == "abort_on_close" and .family == 6 and .lport == 22003')
+	expect_eq "--cause abort_on_close -6 events" "$n/$(json_count "$T/cause6.json" true)" 1/1
 	# -c 2 in the client namespace: the two refusals, then it exits by itself
 	wait_exit "${NS_BG_PIDS[2]}" 5 || e2e_fail "-c 2 did not exit"
-	n=$(jq -c "select(.netns == $CLI_INO and .cause == \"refused\")" "$T/netns.json" | wc -l)
-	expect_eq "--netns CLI -c 2 events" "$n/$(wc -l <"$T/netns.json")" 2/2
+	n=$(json_count "$T/netns.json" ".netns == $CLI_INO and .cause == \"refused\"")
+	expect_eq "--netns CLI -c 2 events" "$n/$(json_count "$T/netns.json" true)" 2/2
 	# -p started after the last server was gone: it must show nothing of others
-	expect_eq "-p (a pid with no more resets) events" "$(wc -l <"$T/pid.json")" 0
+	expect_eq "-p (a pid with no more resets) events" "$(json_count "$T/pid.json" true)" 0
 }
 
 # -p selects by the socket's owner, not by the task on the CPU
@@ -120,7 +125,7 @@ test_filter_pid_owner() {
 test_text_output() {
 	local line pid
 	core_setup || return 1
-	"$RSTWATCH" --port 22200 >"$T/text" 2>"$T/text.err" &
+	"$RSTWATCH" --port 22200 --summary-json "$T/text.summary" >"$T/text" 2>"$T/text.err" &
 	RWT=$!
 	NS_BG_PIDS+=("$RWT")
 	ns_wait_line "$T/text" '^TIME +DIR +CAUSE +LOCAL > REMOTE' 10 || return 1
@@ -141,7 +146,15 @@ test_text_output() {
 	if awk 'length > 80' "$T/text" | grep -q .; then
 		e2e_fail "lines over 80 columns: $(awk 'length > 80' "$T/text")"
 	fi
-	grep -qE '^  sent +abort_on_close +[0-9]+$' "$T/text" || e2e_fail "summary: $(cat "$T/text")"
+	# the summary for people says what its JSON form says (user/summary.c)
+	expect_eq "text summary: sent abort_on_close" \
+		"$(sed -nE 's/^  sent +abort_on_close +([0-9]+)$/\1/p' "$T/text")" \
+		"$(json_get "$T/text.summary" .resets.sent.abort_on_close)"
+	expect_eq "text summary: total" \
+		"$(sed -nE 's/^Resets by cause \(all namespaces, exact kernel counts\): ([0-9]+)$/\1/p' "$T/text")" \
+		"$(json_get "$T/text.summary" .resets.total)"
+	expect_eq "JSON summary: events" "$(json_get "$T/text.summary" '.events | "\(.shown) \(.lost) \(.malformed)"')" \
+		"2 0 0"
 	grep -q '^Events shown: 2, lost (ring buffer full): 0, malformed: 0$' "$T/text" ||
 		e2e_fail "summary footer: $(cat "$T/text")"
 }
@@ -163,28 +176,53 @@ test_degraded_hooks() {
 	check_summary
 }
 
-# check: what the kernel offers, loaded and attached for real, then exit.
+# check: what the kernel offers, loaded and attached for real, then exit; the
+# same facts as text and as JSON (--json)
 test_check() {
-	local out
+	local out j=$T/check.json rc
 	core_setup || return 1
 	rw_stop
+	"$RSTWATCH" check --json >"$j" 2>"$T/check.err"
+	expect_eq "check --json exit status" "$?" 0
+	expect_eq "check --json: result, sent resets, reason" \
+		"$(json_get "$j" '"\(.result) \(.hooks.send_reset.ok) \(.hooks.reset_reason.ok)"')" \
+		"ok true true"
+	[[ $(json_get "$j" .hooks.reset_reason.names) =~ ^[1-9][0-9]*$ ]] ||
+		e2e_fail "check --json: reason names: $(json_get "$j" .hooks.reset_reason.names)"
+	expect_eq "check --json: $NS_IFNAME in $SRV_INO" \
+		"$(json_get "$j" "[.wire[] | select(.ifname == \"$NS_IFNAME\" and .netns == $SRV_INO) |
+			\"\\(.tc) \\(.xdp)\"] | join(\",\")")" "tcx generic"
+	expect_eq "check --json: the kernel" "$(json_get "$j" .kernel.release)" "$(uname -r)"
 	out=$("$RSTWATCH" check 2>&1)
-	expect_eq "check exit status" "$?" 0
-	grep -q '^  ok   tp_btf/tcp_send_reset' <<<"$out" || e2e_fail "check: $out"
-	grep -qE '^  ok   the kernel.s reset reason: enum sk_rst_reason, [0-9]+ names from BTF' <<<"$out" ||
-		e2e_fail "check reason line: $out"
+	rc=$?
+	expect_eq "check exit status" "$rc" 0
+	# the text for people: every hook of the JSON is a line with the same verdict
+	expect_eq "check: ok lines == hooks ok in JSON" "$(grep -cE '^  ok   ' <<<"$out")" \
+		"$(json_get "$j" '[.hooks[] | select(.ok)] | length')"
+	expect_eq "check: no lines == hooks not ok in JSON" "$(grep -cE '^  no   ' <<<"$out")" \
+		"$(json_get "$j" '[.hooks[] | select(.ok | not)] | length')"
 	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
 		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
 	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
 	# options after the command; a disabled hook shows as degraded
-	out=$("$RSTWATCH" check --disable receive,wire 2>&1)
+	"$RSTWATCH" check --json --disable receive,wire >"$j" 2>"$T/check.err"
 	expect_eq "check --disable exit status" "$?" 0
+	expect_eq "check --disable: result, receive, tc, xdp, interfaces" \
+		"$(json_get "$j" '"\(.result) \(.hooks.receive_reset.ok) \(.hooks.tc_egress.ok) \(.hooks.xdp_ingress.ok) \(.wire | length)"')" \
+		"degraded false false false 0"
+	out=$("$RSTWATCH" check --disable receive,wire 2>&1)
 	grep -q '^  no   tp_btf/tcp_receive_reset' <<<"$out" || e2e_fail "check --disable: $out"
 	grep -q 'some views are degraded' <<<"$out" || e2e_fail "check --disable result: $out"
 	# nothing stays attached after check
 	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q xdp && e2e_fail "check left XDP attached"
 	expect_error 1 "missing capability CAP_BPF" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH" check
+	# a check that cannot run says so in JSON too, and exits 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$RSTWATCH" check --json \
+		>"$j" 2>/dev/null
+	expect_eq "check --json without privileges: exit status" "$?" 1
+	expect_eq "check --json without privileges" \
+		"$(json_get "$j" '"\(.result) \(.privileges.CAP_BPF)"')" "fail false"
 }
 
 # Colour only on a terminal, never with NO_COLOR unless asked, always if asked.
@@ -267,9 +305,12 @@ test_least_privilege() {
 	local pid
 	core_setup || return 1
 	rw_stop
+	# a directory uid 65534 may write its exit summary in
+	chmod 0711 "$T"
+	install -d -o 65534 -m 0700 "$T/lp"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all,+bpf,+perfmon,+net_admin --ambient-caps=+bpf,+perfmon,+net_admin \
-		"$RSTWATCH" --json -v >"$T/lp.json" 2>"$T/lp.err" &
+		"$RSTWATCH" --json -v --summary-json "$T/lp/summary.json" >"$T/lp.json" 2>"$T/lp.err" &
 	pid=$!
 	NS_BG_PIDS+=("$pid")
 	ns_wait_line "$T/lp.err" watching 10 || { e2e_fail "least privilege: $(cat "$T/lp.err")"; return 1; }
@@ -296,7 +337,7 @@ test_least_privilege() {
 		pid="$(json_field "$SRV_OUT" listening pid)" comm=rg-server
 	kill -INT "$pid"
 	wait_exit "$pid" 5 || e2e_fail "did not stop"
-	grep -q '^Events shown: 2, lost (ring buffer full): 0' "$T/lp.err" ||
-		grep -q '^Events shown: [0-9]*, lost (ring buffer full): 0' "$T/lp.err" ||
-		e2e_fail "summary: $(tail -3 "$T/lp.err")"
+	expect_eq "least privilege: events shown == lines, lost" \
+		"$(json_get "$T/lp/summary.json" '"\(.events.shown) \(.events.lost)"')" \
+		"$(json_count "$T/lp.json" true) 0"
 }

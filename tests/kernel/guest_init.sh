@@ -3,7 +3,8 @@
 #
 # Mounts what rstwatch needs, loads the modules in /lib/modules/order, then for
 # each rstwatch run (RSTW_RUNS from the kernel command line, comma-separated;
-# default "default,kprobe,caps") saves `rstwatch check`, starts rstwatch, plays
+# default "default,kprobe,caps") saves `rstwatch check --json`, starts rstwatch
+# (its exit summary with --summary-json), plays
 # the reset scenarios with rstgen over loopback and over a veth pair between
 # two namespaces (and nftables REJECTs with tcp reset, on both), and stops it.
 # Per scenario it keeps rstgen's own JSON lines, its exit status, and
@@ -285,12 +286,16 @@ one_run() {
 	veth_create || log "run $name: veth pair not created"
 
 	# shellcheck disable=SC2086 # $cmd is words on purpose
-	timeout -s KILL 180 $cmd check >"$r/check.txt" 2>&1
+	timeout -s KILL 180 $cmd check --json >"$r/check.json" 2>"$r/check.err"
 	echo $? >"$r/check.rc"
 	echo "checked $(uptime_s)" >>"$r/times"
 
+	# a directory the capability-only run (uid 65534) may write its summary in
+	mkdir -p "$r/summary"
+	chmod 0777 "$r/summary"
 	# shellcheck disable=SC2086
-	$cmd --json -v >"$r/rw.json" 2>"$r/rw.err" </dev/null &
+	$cmd --json -v --summary-json "$r/summary/summary.json" >"$r/rw.json" 2>"$r/rw.err" \
+		</dev/null &
 	RW_PID=$!
 	if ! wait_line "$r/rw.err" 'watching' 180 "$RW_PID"; then
 		log "run $name: rstwatch did not start"

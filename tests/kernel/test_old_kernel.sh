@@ -13,7 +13,7 @@
 # in the guest).
 #
 # What each kernel offers is written down here (offers(), by the release that
-# brought each feature) and `rstwatch check` must say the same; the
+# brought each feature) and `rstwatch check --json` must say the same; the
 # scenarios' expectations then follow from what check says.  Where a view is
 # missing (5.10: no process context, no drop reasons, no fexit return value)
 # the degraded behaviour itself is asserted: rstwatch's warning, no events of
@@ -31,6 +31,8 @@
 # and so does this script's exit status.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=tests/lib/json_count.sh
+. tests/lib/json_count.sh
 
 KERNELS=${RSTW_KERNELS:-6.1,5.10}
 RUNS=${RSTW_RUNS:-default,kprobe,caps}
@@ -45,8 +47,10 @@ QEMU_PID=
 # the kernel series being checked (6.1, 5.10): every result line names it
 K=
 # what this run's `rstwatch check` says (ok or no) of: process context,
-# refused-RST drops, listen drops (check_run)
-CTX='' RDROP='' LDROP=''
+# refused-RST drops, listen drops, the wire's netns (check_run)
+CTX='' RDROP='' LDROP='' WNETNS=''
+# whether the run has CAP_SYS_ADMIN (ok or no), as rstwatch check says
+SYSADM=''
 
 skip_all() {
 	echo "SKIP: old-kernel test (Debian kernels under qemu) NOT RUN: $*"
@@ -132,13 +136,24 @@ wsel() {
 	echo ".kind == \"wire\" and .direction == \"sent\" and (.lport == $1 or .rport == $1)"
 }
 
-# events FILTER / count FILTER: of the current run's JSON lines ($RW)
+# events FILTER / count FILTER: of the current run's JSON lines ($RW); count
+# says ERROR(...) if jq fails or the file is missing, never 0
 events() {
 	jq -c "select($1)" "$RW"
 }
 
 count() {
-	jq -c "select($1)" "$RW" | wc -l
+	json_count "$RW" "$1"
+}
+
+# at_least VALUE MIN: "VALUE >= MIN" if it is, else VALUE itself (a number
+# below MIN, or "missing"): for check's ACTUAL, whose EXPECTED is "VALUE >= MIN"
+at_least() {
+	if [[ $1 =~ ^-?[0-9]+$ ]] && (($1 >= $2)); then
+		echo "at least $2"
+	else
+		echo "$1"
+	fi
 }
 
 # field FILE EVENT KEY: KEY of the first rstgen line of that event
@@ -152,7 +167,7 @@ expect_event() {
 	local what=$1 filter=$2 ev n kv k v got bad=()
 	shift 2
 	n=$(count "$filter")
-	if [[ $n -ne 1 ]]; then
+	if [[ $n != 1 ]]; then
 		fail "$what: $n events, want exactly 1"
 		events "$filter" | head -n 3 | sed 's/^/       /'
 		return
@@ -242,8 +257,8 @@ check_scenario() {
 	firewall_reject)
 		sent_cause=firewall_reject recv_cause=refused sent_rsts=0 wire_n=1
 		# without CAP_SYS_ADMIN rstwatch cannot enter the pair's namespaces
-		# to attach there, and says so: then the wire sees nothing of it
-		if [[ $where == veth ]] && grep -q 'cannot enter other network namespaces' "$RW_ERR"; then
+		# to attach there (check_clsact): then the wire sees nothing of it
+		if [[ $where == veth && $SYSADM == no ]]; then
 			wire_n=0
 			echo "   $id: rstwatch cannot enter the server's namespace: no wire event expected"
 		fi
@@ -308,8 +323,8 @@ check_scenario() {
 		"$(delta "$d" srv TcpExt TCPAbortOnData)" 1 ;;
 	keepalive) check "$id: TcpExtTCPAbortOnTimeout delta" \
 		"$(delta "$d" cli TcpExt TCPAbortOnTimeout)" 1 ;;
-	listen_overflow) check "$id: TcpExtListenOverflows delta >= 1" \
-		"$(($(delta "$d" srv TcpExt ListenOverflows) >= 1))" 1 ;;
+	listen_overflow) check "$id: TcpExtListenOverflows delta" \
+		"$(at_least "$(delta "$d" srv TcpExt ListenOverflows)" 1)" "at least 1" ;;
 	esac
 
 	# sent: in every namespace of the scenario, the stack's resets == TcpOutRsts
@@ -353,9 +368,9 @@ check_scenario() {
 	firewall_reject)
 		# on the wire: the SYN's tuple, its source port as the client saw it;
 		# no owner.  The netns: the server's, or null (not known) where rstwatch
-		# says it cannot tell a TC program's interface (no bpf_cast_to_kern_ctx)
+		# check says a TC program cannot tell its interface's (wire_netns)
 		want_ns=$sender_ino
-		grep -q 'no bpf_cast_to_kern_ctx kfunc' "$RW_ERR" && want_ns=null
+		[[ $WNETNS == no ]] && want_ns=null
 		if [[ $wire_n -eq 1 ]]; then
 			expect_event "$id: sent reset (wire)" "$(wsel "$port")" cause=firewall_reject \
 				kind=wire direction=sent family="$fam" netns="$want_ns" pid=null comm=null \
@@ -423,19 +438,22 @@ tcf() {
 # check_clsact RUN_DIR RUN: no tcx on 6.1, so TC egress is a clsact filter on
 # every interface rstwatch watches, there while it runs, gone after it stopped
 check_clsact() {
-	local r=$1 run=$2 n ns want=1
-	check "$run: rstwatch check: TC egress through clsact" \
-		"$(grep -c '^ *ok *TC egress (firewall_reject): clsact filters' "$r/check.txt")" 1
-	n=$(awk '$1 == "wire:" { w = 1; next } w && /^  / && / netns / { print }' "$r/check.txt")
+	local r=$1 run=$2 ns want=1 j=$1/check.json
+	check "$run: rstwatch check: TC egress" "$(json_get "$j" '"\(.hooks.tc_egress.ok) \(.hooks.tc_egress.how)"')" \
+		"true clsact"
+	check "$run: rstwatch check: interfaces in the wire list" \
+		"$(at_least "$(json_get "$j" '.wire | length')" 1)" "at least 1"
 	check "$run: rstwatch check: interfaces in the wire list without clsact-egress" \
-		"$(grep -vc clsact-egress <<<"$n")" 0
-	check "$run: rstwatch check: interfaces in the wire list" "$(grep -c . <<<"$n")" \
-		"$(awk '$1 == "wire:" { print $2 }' "$r/check.txt")"
+		"$(json_get "$j" '[.wire[] | select(.tc != "clsact")] | length')" 0
 	check "$run: clsact attach failures in rstwatch's stderr" \
 		"$(grep -c 'clsact egress: [A-Z]' "$r/rw.err")" 0
 	check "$run: clsact filter on lo while rstwatch watched" "$(tcf "$r/tc.during.root")" 1
 	# without CAP_SYS_ADMIN it cannot enter the pair's namespaces, and says so
-	grep -q 'cannot enter other network namespaces' "$r/rw.err" && want=0
+	if [[ $SYSADM == no ]]; then
+		want=0
+		check "$run: rstwatch's stderr says it cannot enter other network namespaces" \
+			"$(grep -c 'degraded: cannot enter other network namespaces' "$r/rw.err")" 1
+	fi
 	for ns in ksrv kcli; do
 		check "$run: clsact filter on $ns's veth0 while rstwatch watched" \
 			"$(tcf "$r/tc.during.$ns")" "$want"
@@ -464,40 +482,41 @@ tuple() {
 #            fexit on tcp_check_req, which needs bpf_get_func_ret (5.17)
 #   cookie   bpf_get_socket_cookie in tracing programs (5.12): owners keyed
 #            by socket cookie, else by socket address
+#   wnetns   bpf_cast_to_kern_ctx (6.2): the TC program knows its interface's
+#            network namespace (in neither)
 offers() {
 	case $K:$1 in
+	*:wnetns) echo no ;;
 	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie) echo no ;;
 	*) echo ok ;;
 	esac
 }
 
-# check_says RUN_DIR TEXT: ok or no, from the hooks line of rstwatch check
-# that starts with TEXT
+# check_says RUN_DIR HOOK: ok or no, what rstwatch check --json says of HOOK
+# (its key under .hooks); ERROR(...) if there is no such hook
 check_says() {
-	awk -v t="$2" '$1 == "ok" || $1 == "no" {
-		l = $0; sub(/^ *(ok|no) +/, "", l)
-		if (index(l, t) == 1) { print $1; exit } }' "$1/check.txt"
+	json_okno "$1/check.json" ".hooks.$2.ok"
 }
 
 # check_features RUN_DIR RUN: what rstwatch check says this kernel offers; sets
 # CTX, RDROP and LDROP from it; where a view is missing, the degraded
 # behaviour: rstwatch's warning and none of that view's events
 check_features() {
-	local r=$1 run=$2 f text got warn
-	for f in "receive|tp_btf/tcp_receive_reset" "ctx|process vs softirq context" \
-		"rdrop|refused RSTs" "ldrop|listen drops"; do
-		text=${f#*|}
-		got=$(check_says "$r" "$text")
-		check "$run: rstwatch check: $text" "${got:-missing}" "$(offers "${f%%|*}")"
-		case ${f%%|*} in
+	local r=$1 run=$2 f hook got warn
+	for f in receive:receive_reset ctx:process_context rdrop:rst_drops ldrop:listen_drops \
+		wnetns:wire_netns; do
+		hook=${f#*:}
+		got=$(check_says "$r" "$hook")
+		check "$run: rstwatch check: $hook" "$got" "$(offers "${f%%:*}")"
+		case ${f%%:*} in
 		ctx) CTX=$got ;;
 		rdrop) RDROP=$got ;;
 		ldrop) LDROP=$got ;;
+		wnetns) WNETNS=$got ;;
 		esac
 	done
-	got=$(grep -c '^ *ok *owner tracking: tp_btf/inet_sock_set_state: by socket cookie' \
-		"$r/check.txt" || true)
-	[[ $got == 1 ]] && got=ok || got=no
+	got=$(json_get "$r/check.json" '.hooks.owner_state.how |
+		if . == "cookie" then "ok" elif . == "address" then "no" else error("how: \(.)") end')
 	check "$run: rstwatch check: owner tracking by socket cookie (else by address)" "$got" \
 		"$(offers cookie)"
 	# the warnings rstwatch gives for each missing view (user/loader.c)
@@ -536,10 +555,17 @@ check_run() {
 		fail "$run: the guest did not get to this run"
 		return
 	fi
-	echo "   rstwatch check (exit status $(cat "$r/check.rc" 2>/dev/null)):"
-	sed 's/^/     | /' "$r/check.txt"
+	echo "   rstwatch check --json (exit status $(cat "$r/check.rc" 2>/dev/null)):"
+	jq -r '"result \(.result), rung \(.rung)\(if .rung_why then " (fentry: \(.rung_why))" else "" end)",
+		(.hooks // {} | to_entries[] | "\(if .value.ok then "ok" else "no" end) \(.key)\(
+			if .value.how then " (\(.value.how))" else "" end)\(
+			if .value.detail then ": \(.value.detail)" else "" end)"),
+		(.wire // [] | .[] | "wire \(.ifname) netns \(.netns) tc \(.tc) xdp \(.xdp)")' \
+		"$r/check.json" 2>&1 | sed 's/^/     | /'
+	sed 's/^/     | /' "$r/check.err" 2>/dev/null
 	RW=$r/rw.json
-	RW_ERR=$r/rw.err
+	# what the run may do: without CAP_SYS_ADMIN no other network namespaces
+	SYSADM=$(json_okno "$r/check.json" .privileges.CAP_SYS_ADMIN)
 	if ! grep -q watching "$r/rw.err" 2>/dev/null; then
 		# rstwatch's own error, and the verifier's or libbpf's reason
 		first=$(grep -E '^rstwatch: (cannot|error|missing)' "$r/rw.err" 2>/dev/null | tail -n 1 ||
@@ -558,13 +584,16 @@ check_run() {
 	# the ladder: fentry unless forced to kprobe; least privilege cannot use kprobes here
 	local want_rung=fentry
 	[[ $run == kprobe ]] && want_rung=kprobe
-	check "$run: rung in rstwatch check" \
-		"$(awk '$1 == "rung:" { print $2 }' "$r/check.txt")" "$want_rung"
+	check "$run: rung in rstwatch check" "$(json_get "$r/check.json" .rung)" "$want_rung"
 	check "$run: rstwatch check exit status" "$(cat "$r/check.rc" 2>/dev/null)" 0
 	check_clsact "$r" "$run"
 	echo "   rstwatch stderr:"
 	sed 's/^/     | /' "$r/rw.err"
 	check "$run: rstwatch exit status after SIGINT" "$(cat "$r/rw.rc" 2>/dev/null)" 0
+	# its exit summary (--summary-json): every event shown is a line, none lost
+	check "$run: exit summary: events shown, lost, malformed" \
+		"$(json_get "$r/summary/summary.json" '.events | "\(.shown) \(.lost) \(.malformed)"')" \
+		"$(count true) 0 0"
 	for d in "$r"/*/; do
 		[[ -e $d/meta ]] && check_scenario "${d%/}" "$run"
 	done

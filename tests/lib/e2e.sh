@@ -6,13 +6,17 @@
 #   e2e_fail MSG...                 record a failed check (the test goes on)
 #   expect_eq WHAT ACTUAL EXPECTED  compare two strings
 #   rw_start OUTFILE [ARGS...]      start rstwatch --json in the background
-#   rw_stop                         SIGINT it; its summary lands in OUTFILE.err
+#   rw_stop                         SIGINT it; its exit summary lands in
+#                                   OUTFILE.summary (JSON) and OUTFILE.err (text)
 #   rw_events FILTER                JSON events matching a jq filter, one per line
+#   rw_count FILTER                 how many events match; ERROR(...) if jq fails
 #   rw_wait_count FILTER N TMO      wait until N events match (bounded)
 #   ns_inode NS                     network namespace inode of NS
 
 # shellcheck source=tests/lib/netns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+# shellcheck source=tests/lib/json_count.sh
+. "$(dirname "${BASH_SOURCE[0]}")/json_count.sh"
 
 RSTWATCH=${RSTWATCH:-$PWD/.output/rstwatch}
 RSTGEN=${RSTGEN:-$PWD/.output/rstgen}
@@ -40,7 +44,8 @@ ns_inode() {
 rw_start() {
 	RW_OUT=$1
 	shift
-	"$RSTWATCH" --json -v "$@" >"$RW_OUT" 2>"$RW_OUT.err" </dev/null &
+	"$RSTWATCH" --json -v --summary-json "$RW_OUT.summary" "$@" >"$RW_OUT" 2>"$RW_OUT.err" \
+		</dev/null &
 	RW_PID=$!
 	if ! ns_wait_line "$RW_OUT.err" 'watching' 10; then
 		cat "$RW_OUT.err" >&2
@@ -66,14 +71,16 @@ rw_events() {
 }
 
 rw_count() {
-	jq -c "select($1)" "$RW_OUT" | wc -l
+	json_count "$RW_OUT" "$1"
 }
 
+# a line being written may not parse yet: only a number counts here, and the
+# caller's exact count afterwards (rw_count) says ERROR if it stays broken
 rw_wait_count() {
 	local filter=$1 want=$2 tmo=$3 i n
 	for ((i = 0; i < tmo * 20; i++)); do
 		n=$(rw_count "$filter")
-		((n >= want)) && return 0
+		[[ $n =~ ^[0-9]+$ ]] && ((n >= want)) && return 0
 		sleep 0.05
 	done
 	return 1

@@ -107,7 +107,7 @@ check_event() {
 	local filter=$1 ev kv k v n
 	shift
 	n=$(rw_count "$filter")
-	if [[ $n -ne 1 ]]; then
+	if [[ $n != 1 ]]; then # string: an ERROR(...) from rw_count is not 1
 		e2e_fail "want exactly 1 event for ($filter), got $n"
 		rw_events "$filter" | head -5 | sed 's/^/      /'
 		return 1
@@ -128,16 +128,15 @@ side_fields() {
 }
 
 
-# check_summary: stop rstwatch; its exact kernel counts must equal the events
-# it printed (nothing lost, nothing extra) and the summary must say so.
+# check_summary: stop rstwatch; its exact kernel counts (the exit summary's
+# JSON, rw_start's --summary-json) must equal the events it printed (nothing
+# lost, nothing extra) and the summary must say so.
 check_summary() {
-	local shown total lost lines
+	local s=$RW_OUT.summary lines
 	rw_stop
-	lines=$(wc -l <"$RW_OUT")
-	total=$(sed -nE 's/^Resets by cause .*: ([0-9]+)$/\1/p' "$RW_OUT.err")
-	shown=$(sed -nE 's/^Events shown: ([0-9]+),.*/\1/p' "$RW_OUT.err")
-	lost=$(sed -nE 's/.*lost \(ring buffer full\): ([0-9]+),.*/\1/p' "$RW_OUT.err")
-	expect_eq "summary: events shown" "$shown" "$lines"
-	expect_eq "summary: kernel count == events" "$total" "$lines"
-	expect_eq "summary: lost" "$lost" 0
+	lines=$(json_count "$RW_OUT" true)
+	expect_eq "summary: events shown" "$(json_get "$s" .events.shown)" "$lines"
+	expect_eq "summary: kernel count == events" "$(json_get "$s" .resets.total)" "$lines"
+	expect_eq "summary: lost" "$(json_get "$s" .events.lost)" 0
+	expect_eq "summary: malformed" "$(json_get "$s" .events.malformed)" 0
 }

@@ -348,11 +348,12 @@ TEST(usage_text)
 	CHECK(len > 100);
 	CHECK(strncmp(buf, "Usage: rstwatch", 15) == 0);
 	/* every long option is documented */
-	static const char *const longs[] = { "--json",	       "--wide",       "--pid",
-					     "--port",	       "--cause",      "--netns",
-					     "--ipv4",	       "--ipv6",       "--count",
-					     "--ringbuf-size", "--no-summary", "--verbose",
-					     "--version",      "--help",       NULL };
+	static const char *const longs[] = {
+		"--json",    "--wide",	       "--pid",	       "--port",
+		"--cause",   "--netns",	       "--ipv4",       "--ipv6",
+		"--count",   "--ringbuf-size", "--no-summary", "--summary-json",
+		"--verbose", "--version",      "--help",       NULL
+	};
 	for (int i = 0; longs[i]; i++)
 		if (!CHECK(strstr(buf, longs[i]) != NULL))
 			NOTE("%s", longs[i]);
@@ -652,4 +653,23 @@ TEST(commands_and_their_options)
 	CHECK_EQ_INT(PARSE(&o, "explain", "refused", "peer_reset"), OPTS_USAGE);
 	CHECK_EQ_INT(PARSE(&o, "-j", "frob"), OPTS_USAGE);
 	CHECK(strstr(err, "'frob'") != NULL);
+}
+
+TEST(summary_json_is_for_the_stream_only)
+{
+	struct opts o;
+
+	CHECK_EQ_INT(PARSE(&o, "--json", "--summary-json", "/tmp/s.json"), OPTS_RUN);
+	CHECK_EQ_STR(o.summary_json, "/tmp/s.json");
+	CHECK_EQ_INT(PARSE(&o, "--summary-json", ""), OPTS_USAGE);
+	if (!CHECK(strstr(err, "--summary-json") != NULL))
+		NOTE("message: \"%s\"", err);
+	/* the commands without an exit summary refuse it, not ignore it */
+	static const char *const cmds[] = { "serve", "top", "check", "explain" };
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!CHECK_EQ_INT(PARSE(&o, cmds[i], "--summary-json", "x"), OPTS_USAGE))
+			NOTE("%s", cmds[i]);
+		else if (!CHECK(strstr(err, "--summary-json") != NULL))
+			NOTE("%s: \"%s\"", cmds[i], err);
+	}
 }
