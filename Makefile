@@ -224,7 +224,21 @@ $(OUTPUT)/bench/pipeline: bench/pipeline.c $(filter-out $(OUTPUT)/user/main.o,$(
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood $(OUTPUT)/bench/pipeline
+# empty programs on rstwatch's hooks: the floor of a run, beside rstwatch's own
+$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/empty.skel.h: $(OUTPUT)/bench/empty.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(OUTPUT)/bench/baseline: bench/baseline.c $(OUTPUT)/bench/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS) $(LIBBPF_LIBS) -lelf -lz -o $@
+
+bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood $(OUTPUT)/bench/pipeline $(OUTPUT)/bench/baseline
 	$(Q)bash bench/run.sh
 
 # --- static binaries, for the old-kernel guest tests (tests/kernel) ---
