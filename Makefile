@@ -39,7 +39,7 @@ CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/op
 	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \
 	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
-	    user/attribute.c user/metrics.c user/serve.c user/notify.c user/top.c user/caps.c
+	    user/attribute.c user/pipeline.c user/metrics.c user/serve.c user/notify.c user/top.c user/caps.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 
@@ -218,7 +218,27 @@ $(OUTPUT)/bench/flood: bench/flood.c | $(OUTPUT)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 $(WARN) $< -o $@
 
-bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood
+# the event loop's pipeline and JSON sink on synthetic records (no BPF)
+$(OUTPUT)/bench/pipeline: bench/pipeline.c $(filter-out $(OUTPUT)/user/main.o,$(APP_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# empty programs on rstwatch's hooks: the floor of a run, beside rstwatch's own
+$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/empty.skel.h: $(OUTPUT)/bench/empty.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(OUTPUT)/bench/baseline: bench/baseline.c $(OUTPUT)/bench/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS) $(LIBBPF_LIBS) -lelf -lz -o $@
+
+bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood $(OUTPUT)/bench/pipeline $(OUTPUT)/bench/baseline
 	$(Q)bash bench/run.sh
 
 # --- static binaries, for the old-kernel guest tests (tests/kernel) ---

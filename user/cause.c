@@ -214,13 +214,23 @@ void cause_facts_names(uint32_t key, char *buf, size_t len)
 	uint32_t facts = rstw_key_facts(key);
 	size_t off = 0;
 
-	if (len)
-		buf[0] = '\0';
-	for (int i = 0; i < 8 && off < len; i++) {
+	if (!len)
+		return;
+	/* every event prints this: no printf, truncated at a name boundary */
+	for (int i = 0; i < 8; i++) {
+		size_t n;
+
 		if (!(facts & (1u << i)))
 			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[i]);
+		n = strlen(names[i]);
+		if (off + (off ? 1 : 0) + n >= len)
+			break;
+		if (off)
+			buf[off++] = ',';
+		memcpy(buf + off, names[i], n);
+		off += n;
 	}
+	buf[off] = '\0';
 }
 
 void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size_t len)

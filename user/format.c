@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "format.h"
@@ -24,7 +25,21 @@ void format_addr(int family, const uint8_t addr[16], char *buf, size_t len)
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	if (family == 2)
+	if (family == 2 && len >= INET_ADDRSTRLEN) {
+		/* every event has two: inet_ntop goes through sprintf */
+		char *p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned int b = addr[i];
+
+			if (b >= 100)
+				*p++ = (char)('0' + b / 100);
+			if (b >= 10)
+				*p++ = (char)('0' + b / 10 % 10);
+			*p++ = (char)('0' + b % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+	} else if (family == 2)
 		inet_ntop(AF_INET, addr, buf, len);
 	else if (family == 10)
 		inet_ntop(AF_INET6, addr, buf, len);
@@ -43,14 +58,32 @@ void format_endpoint(int family, const uint8_t addr[16], uint16_t port, char *bu
 
 void format_rfc3339(uint64_t realtime_ns, char *buf, size_t len)
 {
+	/* events come in bursts within one second: format its date once */
+	static __thread time_t cached_sec = -1;
+	static __thread char date[32];
 	time_t sec = (time_t)(realtime_ns / 1000000000ull);
-	struct tm tm;
-	char date[32];
+	uint32_t ns = (uint32_t)(realtime_ns % 1000000000ull);
+	size_t n;
 
-	gmtime_r(&sec, &tm);
-	if (strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		date[0] = '\0';
-	snprintf(buf, len, "%s.%09lluZ", date, (unsigned long long)(realtime_ns % 1000000000ull));
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		if (strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			date[0] = '\0';
+		cached_sec = sec;
+	}
+	n = strlen(date);
+	if (len < n + 12) { /* ".123456789Z" and the NUL */
+		snprintf(buf, len, "%s.%09uZ", date, ns);
+		return;
+	}
+	memcpy(buf, date, n);
+	buf[n] = '.';
+	for (int i = 9; i >= 1; i--, ns /= 10)
+		buf[n + (size_t)i] = (char)('0' + ns % 10);
+	buf[n + 10] = 'Z';
+	buf[n + 11] = '\0';
 }
 
 void format_hms(uint64_t realtime_ns, char *buf, size_t len)

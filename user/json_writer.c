@@ -8,17 +8,56 @@
 
 #include "json_writer.h"
 
+/*
+ * Output collects in the writer's own buffer and reaches the FILE in one
+ * write per top-level value (an event is ~25 small pieces: a stdio call
+ * each costs more than the piece).
+ */
+void jw_flush(struct jw *w)
+{
+	if (w->len) {
+		fwrite(w->buf, 1, w->len, w->f);
+		w->len = 0;
+	}
+}
+
+static void out_n(struct jw *w, const char *s, size_t n)
+{
+	if (w->len + n > sizeof(w->buf)) {
+		jw_flush(w);
+		if (n > sizeof(w->buf)) {
+			fwrite(s, 1, n, w->f);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void out_c(struct jw *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+static void out_s(struct jw *w, const char *s)
+{
+	out_n(w, s, strlen(s));
+}
+
 void jw_init(struct jw *w, FILE *f)
 {
-	memset(w, 0, sizeof(*w));
 	w->f = f;
+	w->depth = 0;
+	w->len = 0;
 }
 
 static void jw_sep(struct jw *w)
 {
 	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH) {
 		if (w->need_comma[w->depth - 1])
-			fputc(',', w->f);
+			out_c(w, ',');
 		w->need_comma[w->depth - 1] = true;
 	}
 }
@@ -26,7 +65,7 @@ static void jw_sep(struct jw *w)
 static void jw_open(struct jw *w, char c)
 {
 	jw_sep(w);
-	fputc(c, w->f);
+	out_c(w, c);
 	if (w->depth < JW_MAX_DEPTH)
 		w->need_comma[w->depth] = false;
 	w->depth++;
@@ -36,7 +75,9 @@ static void jw_close(struct jw *w, char c)
 {
 	if (w->depth > 0)
 		w->depth--;
-	fputc(c, w->f);
+	out_c(w, c);
+	if (w->depth == 0)
+		jw_flush(w);
 }
 
 void jw_object_begin(struct jw *w)
@@ -148,33 +189,38 @@ size_t json_escape(char *out, size_t outsz, const char *s, size_t n)
 	return o;
 }
 
-/* Printable ASCII without quote or backslash: written as it is. */
-static bool plain_ascii(const char *s, size_t n)
+static bool needs_escape(unsigned char c)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
 }
 
 static void jw_raw_string(struct jw *w, const char *s, size_t n)
 {
-	/* most strings (ids, addresses, explanations) need no escaping: skip it */
-	if (plain_ascii(s, n)) {
-		fputc('"', w->f);
-		fwrite(s, 1, n, w->f);
-		fputc('"', w->f);
-		return;
+	/*
+	 * Most strings (ids, addresses, explanations) need no escaping: copy
+	 * and check in one pass, and escape only if a byte asks for it.
+	 */
+	if (w->len + n + 2 > sizeof(w->buf))
+		jw_flush(w);
+	if (n + 2 <= sizeof(w->buf)) {
+		char *d = w->buf + w->len + 1;
+		size_t i;
+
+		for (i = 0; i < n && !needs_escape((unsigned char)s[i]); i++)
+			d[i] = s[i];
+		if (i == n) {
+			d[-1] = '"';
+			d[n] = '"';
+			w->len += n + 2;
+			return;
+		}
 	}
 	char buf[512];
 	size_t need = json_escape(buf, sizeof(buf), s, n);
 
-	fputc('"', w->f);
+	out_c(w, '"');
 	if (need < sizeof(buf)) {
-		fputs(buf, w->f);
+		out_s(w, buf);
 	} else {
 		/* long strings: escape piecewise on UTF-8 sequence boundaries */
 		size_t i = 0;
@@ -188,19 +234,43 @@ static void jw_raw_string(struct jw *w, const char *s, size_t n)
 			     k++)
 				chunk--;
 			json_escape(buf, sizeof(buf), s + i, chunk);
-			fputs(buf, w->f);
+			out_s(w, buf);
 			i += chunk;
 		}
 	}
-	fputc('"', w->f);
+	out_c(w, '"');
 }
 
 void jw_key(struct jw *w, const char *key)
 {
 	jw_sep(w);
 	jw_raw_string(w, key, strlen(key));
-	fputc(':', w->f);
+	out_c(w, ':');
 	/* the value that follows must not add another separator */
+	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
+		w->need_comma[w->depth - 1] = false;
+}
+
+/* A key the program spells: quoted as it is. */
+static void jw_key_lit(struct jw *w, const char *key)
+{
+	size_t n = strlen(key);
+
+	jw_sep(w);
+	if (w->len + n + 3 > sizeof(w->buf))
+		jw_flush(w);
+	if (n + 3 > sizeof(w->buf)) {
+		jw_raw_string(w, key, n);
+		out_c(w, ':');
+	} else {
+		char *d = w->buf + w->len;
+
+		d[0] = '"';
+		memcpy(d + 1, key, n);
+		d[n + 1] = '"';
+		d[n + 2] = ':';
+		w->len += n + 3;
+	}
 	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
 		w->need_comma[w->depth - 1] = false;
 }
@@ -209,6 +279,8 @@ static void jw_value_done(struct jw *w)
 {
 	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
 		w->need_comma[w->depth - 1] = true;
+	else if (w->depth == 0)
+		jw_flush(w); /* a value on its own is complete */
 }
 
 void jw_string(struct jw *w, const char *s)
@@ -220,7 +292,7 @@ void jw_string_n(struct jw *w, const char *s, size_t n)
 {
 	jw_sep(w);
 	if (!s) {
-		fputs("null", w->f);
+		out_n(w, "null", 4);
 	} else {
 		size_t len = strnlen(s, n);
 
@@ -229,37 +301,55 @@ void jw_string_n(struct jw *w, const char *s, size_t n)
 	jw_value_done(w);
 }
 
+/* Decimal digits of v, without printf's format parsing. */
+static void put_u64(struct jw *w, uint64_t v)
+{
+	char buf[20];
+	int i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out_n(w, buf + i, sizeof(buf) - (size_t)i);
+}
+
 void jw_uint(struct jw *w, uint64_t v)
 {
 	jw_sep(w);
-	fprintf(w->f, "%llu", (unsigned long long)v);
+	put_u64(w, v);
 	jw_value_done(w);
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
 	jw_sep(w);
-	fprintf(w->f, "%lld", (long long)v);
+	if (v < 0) {
+		out_c(w, '-');
+		put_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(w, (uint64_t)v);
+	}
 	jw_value_done(w);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
 	jw_sep(w);
-	fputs(v ? "true" : "false", w->f);
+	out_s(w, v ? "true" : "false");
 	jw_value_done(w);
 }
 
 void jw_null(struct jw *w)
 {
 	jw_sep(w);
-	fputs("null", w->f);
+	out_n(w, "null", 4);
 	jw_value_done(w);
 }
 
 void jw_kv_string(struct jw *w, const char *key, const char *s)
 {
-	jw_key(w, key);
+	jw_key_lit(w, key);
 	if (s)
 		jw_string(w, s);
 	else
@@ -268,18 +358,34 @@ void jw_kv_string(struct jw *w, const char *key, const char *s)
 
 void jw_kv_uint(struct jw *w, const char *key, uint64_t v)
 {
-	jw_key(w, key);
+	jw_key_lit(w, key);
 	jw_uint(w, v);
 }
 
 void jw_kv_int(struct jw *w, const char *key, int64_t v)
 {
-	jw_key(w, key);
+	jw_key_lit(w, key);
 	jw_int(w, v);
 }
 
 void jw_kv_null(struct jw *w, const char *key)
 {
-	jw_key(w, key);
+	jw_key_lit(w, key);
 	jw_null(w);
+}
+
+void jw_kv_plain(struct jw *w, const char *key, const char *s)
+{
+	size_t n;
+
+	if (!s) {
+		jw_kv_null(w, key);
+		return;
+	}
+	n = strlen(s);
+	jw_key_lit(w, key);
+	out_c(w, '"');
+	out_n(w, s, n);
+	out_c(w, '"');
+	jw_value_done(w);
 }

@@ -8,14 +8,19 @@
 #include <stdio.h>
 
 #define JW_MAX_DEPTH 8
+#define JW_BUF 2048
 
 struct jw {
 	FILE *f;
 	int depth;
 	bool need_comma[JW_MAX_DEPTH];
+	size_t len; /* bytes waiting in buf */
+	char buf[JW_BUF];
 };
 
 void jw_init(struct jw *w, FILE *f);
+/* Write what waits; done by itself whenever a top-level value is complete. */
+void jw_flush(struct jw *w);
 void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);
@@ -29,11 +34,20 @@ void jw_int(struct jw *w, int64_t v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 
-/* key + value shorthands; a NULL string is written as null */
+/*
+ * key + value shorthands; a NULL string is written as null.  Their KEY is a
+ * literal of the program's, plain ASCII, written as it is (jw_key escapes).
+ */
 void jw_kv_string(struct jw *w, const char *key, const char *s);
 void jw_kv_uint(struct jw *w, const char *key, uint64_t v);
 void jw_kv_int(struct jw *w, const char *key, int64_t v);
 void jw_kv_null(struct jw *w, const char *key);
+/*
+ * S is plain printable ASCII without quote or backslash that the program made
+ * itself (an id, an address, a timestamp, one of its own texts): written
+ * without escaping.  Anything from outside goes through jw_kv_string.
+ */
+void jw_kv_plain(struct jw *w, const char *key, const char *s);
 
 /* Escape s (n bytes) as JSON string contents into out; returns needed length. */
 size_t json_escape(char *out, size_t outsz, const char *s, size_t n);

@@ -16,10 +16,11 @@
 #include "config.h"
 #include "counters.h"
 #include "decode.h"
-#include "filter.h"
+#include "json_writer.h"
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
+#include "pipeline.h"
 #include "report.h"
 #include "notify.h"
 #include "serve.h"
@@ -29,6 +30,7 @@
 #include "wire.h"
 
 #define MAX_KEYS 16384
+#define OUT_BUFFER_BYTES (1u << 20)
 
 static volatile sig_atomic_t exiting, reload;
 /* the command line, kept to read the configuration again on SIGHUP */
@@ -38,7 +40,7 @@ static char **g_argv;
 struct watch {
 	struct opts *o;
 	struct loader *l;
-	uint64_t boot_to_real_ns; /* realtime - boottime */
+	struct pipeline pipe; /* decode, attribute, resolve, filter */
 	uint64_t shown;
 	uint64_t decode_errors;
 	uint64_t lost_reported;
@@ -64,55 +66,30 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The kfree_skb reason behind each class of refused RST. */
-static const char *drop_class_name(uint32_t cls)
-{
-	switch (cls) {
-	case RSTW_RST_CHALLENGED:
-		return "TCP_RESET";
-	case RSTW_RST_OUT_OF_WINDOW:
-		return "TCP_INVALID_SEQUENCE";
-	case RSTW_RST_NO_SOCKET:
-		return "NO_SOCKET";
-	}
-	return NULL;
-}
-
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	struct watch *w = ctx;
 	struct rstw_event e;
-	struct cause_input in;
-	struct report r = { .e = &e };
+	struct report r;
 	enum decode_status st;
 
 	if (w->serve)
 		w->serve->consumed++;
 	if (w->o->count && w->shown >= w->o->count)
 		return 0;
-	st = decode_event(data, len, &e);
-	if (st != DECODE_OK) {
+	switch (pipeline_run(&w->pipe, data, len, &e, &r, &st)) {
+	case PIPE_MALFORMED:
 		if (w->serve)
 			w->serve->malformed++;
 		if (w->decode_errors++ == 0)
 			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
 				 len);
 		return 0;
-	}
-	r.cause = attribute_key(&w->l->reasons, e.key, &in);
-	r.reason = in.reason;
-	r.evidence = in.evidence;
-	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
-		r.reason = "TCP_LISTEN_OVERFLOW"; /* the drop reason it was selected by */
-	else if (rstw_key_kind(e.key) == RSTW_KIND_RST_DROPPED)
-		r.reason = drop_class_name(rstw_key_reason(e.key));
-	else if (rstw_key_kind(e.key) == RSTW_KIND_WIRE)
-		r.reason = NULL; /* seen on the wire: the kernel gave no reason */
-	cause_context(&in, w->l->ctx_known, r.context, sizeof(r.context));
-	owner_resolve(&e, r.cause, &in, &r.owner);
-	if (!filter_match(w->o, &e, r.cause, r.owner.pid))
+	case PIPE_FILTERED:
 		return 0;
-	r.realtime_ns = e.ts_boot_ns + w->boot_to_real_ns;
+	case PIPE_SHOW:
+		break;
+	}
 	if (w->top) {
 		top_event(w->top, &r);
 		return 0;
@@ -165,6 +142,33 @@ static void print_summary(struct watch *w)
 		log_err("--summary-json %s: %s", w->o->summary_json, strerror(errno));
 }
 
+static const char *cause_dir_name(const struct cause_info *ci)
+{
+	return ci->dir == CDIR_SENT ? "sent" : ci->dir == CDIR_RECEIVED ? "received" : "either";
+}
+
+/* One cause's static text, the part events leave out: one JSON line. */
+static void explain_json(const struct cause_info *ci, enum rstw_cause c)
+{
+	const char *code = cause_code_text(ci->code);
+	struct jw w;
+
+	jw_init(&w, stdout);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "cause", ci->id);
+	jw_kv_string(&w, "direction", cause_dir_name(ci));
+	jw_kv_string(&w, "explain", ci->explain);
+	jw_kv_string(&w, "hint", ci->hint);
+	jw_kv_string(&w, "kernels", cause_kernels(c));
+	if (code)
+		jw_kv_int(&w, "code", ci->code);
+	else
+		jw_kv_null(&w, "code");
+	jw_kv_string(&w, "code_text", code);
+	jw_object_end(&w);
+	putchar('\n');
+}
+
 static int cmd_explain(const struct opts *o)
 {
 	for (int c = 0; c < CAUSE__COUNT; c++) {
@@ -173,6 +177,10 @@ static int cmd_explain(const struct opts *o)
 
 		if (o->explain_cause && strcmp(o->explain_cause, ci->id) != 0)
 			continue;
+		if (o->json) {
+			explain_json(ci, c);
+			continue;
+		}
 		printf("%s (%s)\n  what:    %s\n  check:   %s\n  kernels: %s\n", ci->id,
 		       ci->dir == CDIR_SENT	? "sent" :
 		       ci->dir == CDIR_RECEIVED ? "received" :
@@ -249,6 +257,18 @@ static void drop_capabilities(void)
 			 "CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH");
 }
 
+/*
+ * A flood writes megabytes a second: few large writes, flushed once per
+ * batch.  One stream at a time has the buffer (close the old one first);
+ * glibc ignores the size unless it is given the buffer too.
+ */
+static void use_out_buffer(FILE *f)
+{
+	static char out_buf[OUT_BUFFER_BYTES];
+
+	setvbuf(f, out_buf, _IOFBF, sizeof(out_buf));
+}
+
 static int cmd_watch(struct opts *o)
 {
 	struct loader l;
@@ -293,7 +313,11 @@ static int cmd_watch(struct opts *o)
 		log_err("cannot open the ring buffer: %s", strerror(errno));
 		goto out;
 	}
-	w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	w.pipe = (struct pipeline){ .o = o, .reasons = &l.reasons, .ctx_known = l.ctx_known };
+	w.pipe.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	out_json_set_details(o->details);
+	if (w.out)
+		use_out_buffer(w.out);
 	if (topping) {
 		w.top = top_start(o);
 		if (!w.top) {
@@ -343,6 +367,7 @@ static int cmd_watch(struct opts *o)
 						if (w.out)
 							fclose(w.out);
 						w.out = f;
+						use_out_buffer(f);
 					}
 				}
 				sd_notify_msg("READY=1");
@@ -378,7 +403,8 @@ static int cmd_watch(struct opts *o)
 		}
 		if (now - last_check > 1000000000ull) {
 			/* the wall clock may be stepped: keep the offset fresh */
-			w.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+			w.pipe.boot_to_real_ns =
+				clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 			report_losses(&w);
 			last_check = now;
 		}

@@ -108,6 +108,8 @@ void opts_usage(FILE *f)
 	      "Options:\n"
 	      "  -j, --json            JSON Lines on stdout, one object per reset\n"
 	      "  -w, --wide            one wide line per reset (state, netns, context, explanation)\n"
+	      "      --details         JSON: every optional key, and each cause's hint and code\n"
+	      "                        (otherwise in 'rstwatch explain --json')\n"
 	      "  -p, --pid PID         only resets of sockets owned by process PID\n"
 	      "      --port PORT       only resets with local or remote port PORT\n"
 	      "      --cause ID[,ID]   only these causes (see 'rstwatch explain')\n"
@@ -174,11 +176,13 @@ enum {
 	OPT_BPF_STATS,
 	OPT_TC_MODE,
 	OPT_SUMMARY_JSON,
+	OPT_DETAILS,
 };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "wide", no_argument, NULL, 'w' },
+	{ "details", no_argument, NULL, OPT_DETAILS },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cause", required_argument, NULL, OPT_CAUSE },
@@ -320,6 +324,9 @@ again:
 			break;
 		case 'w':
 			o->wide = true;
+			break;
+		case OPT_DETAILS:
+			o->details = true;
 			break;
 		case 'p':
 			if (!parse_u64(optarg, 1, 4194304, &v)) {

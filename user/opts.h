@@ -21,6 +21,7 @@ struct opts {
 	enum rstw_cmd cmd;
 	bool json;
 	bool wide;
+	bool details; /* JSON: static per-cause text and every optional key in each event */
 	int verbose;
 	bool no_summary;
 	long pid; /* -1: any */

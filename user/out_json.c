@@ -4,6 +4,29 @@
 #include "json_writer.h"
 #include "report.h"
 
+static bool with_details;
+
+void out_json_set_details(bool on)
+{
+	with_details = on;
+}
+
+/*
+ * The task on the CPU, where it says something: in its own syscall, or
+ * beside a known owner it is not (softirq runs on the peer's CPU).  Without
+ * an owner, a task in softirq or a timer is a bystander.
+ */
+static bool task_worth_showing(const struct report *r)
+{
+	const struct rstw_event *e = r->e;
+
+	if (with_details)
+		return true;
+	if (r->owner.pid > 0)
+		return (long)e->cur.tgid != r->owner.pid;
+	return (rstw_key_facts(e->key) & RSTW_F_TASK) != 0;
+}
+
 void out_json_event(FILE *f, const struct report *r)
 {
 	const struct rstw_event *e = r->e;
@@ -14,18 +37,18 @@ void out_json_event(FILE *f, const struct report *r)
 	jw_init(&w, f);
 	jw_object_begin(&w);
 	format_rfc3339(r->realtime_ns, buf, sizeof(buf));
-	jw_kv_string(&w, "ts", buf);
-	jw_kv_string(&w, "direction", rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "received");
-	jw_kv_string(&w, "cause", ci->id);
+	jw_kv_plain(&w, "ts", buf);
+	jw_kv_plain(&w, "direction", rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "received");
+	jw_kv_plain(&w, "cause", ci->id);
 	jw_kv_string(&w, "kernel_reason", r->reason);
-	jw_kv_string(&w, "state", e->state ? tcp_state_name(e->state) : NULL);
+	jw_kv_plain(&w, "state", e->state ? tcp_state_name(e->state) : NULL);
 	if (e->family == 2 || e->family == 10) {
 		jw_kv_uint(&w, "family", e->family == 2 ? 4 : 6);
 		format_addr(e->family, e->laddr, buf, sizeof(buf));
-		jw_kv_string(&w, "laddr", buf);
+		jw_kv_plain(&w, "laddr", buf);
 		jw_kv_uint(&w, "lport", e->lport);
 		format_addr(e->family, e->raddr, buf, sizeof(buf));
-		jw_kv_string(&w, "raddr", buf);
+		jw_kv_plain(&w, "raddr", buf);
 		jw_kv_uint(&w, "rport", e->rport);
 	} else {
 		jw_kv_null(&w, "family");
@@ -46,29 +69,37 @@ void out_json_event(FILE *f, const struct report *r)
 		jw_kv_null(&w, "comm");
 	}
 	jw_kv_string(&w, "cgroup", r->owner.cgroup[0] ? r->owner.cgroup : NULL);
-	jw_kv_string(&w, "context", r->context);
-	jw_kv_string(&w, "explain", ci->explain);
-	/* additions beyond the contract */
-	jw_kv_string(&w, "kind",
-		     rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" :
-		     rstw_key_kind(e->key) == RSTW_KIND_RST_DROPPED ? "reset_dropped" :
-		     rstw_key_kind(e->key) == RSTW_KIND_WIRE	    ? "wire" :
-								      "reset");
+	jw_kv_plain(&w, "context", r->context);
+	jw_kv_plain(&w, "explain", ci->explain);
+	/* additions beyond the contract; which hook saw it follows from the cause */
+	if (with_details)
+		jw_kv_plain(&w, "kind",
+			    rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" :
+			    rstw_key_kind(e->key) == RSTW_KIND_RST_DROPPED ? "reset_dropped" :
+			    rstw_key_kind(e->key) == RSTW_KIND_WIRE	   ? "wire" :
+									     "reset");
 	if (r->cause == CAUSE_RST_TIMEWAIT)
 		jw_kv_uint(&w, "tcp_rfc1337", rstw_key_reason(e->key) == RSTW_WIRE_TW_KEPT ? 1 : 0);
-	jw_kv_string(&w, "hint", ci->hint);
-	if (ci->code >= 0)
-		jw_kv_int(&w, "code", ci->code);
-	else
-		jw_kv_null(&w, "code");
-	jw_kv_string(&w, "unit", r->owner.unit[0] ? r->owner.unit : NULL);
-	jw_kv_string(&w, "owner_source", owner_source_name(r->owner.source));
-	jw_kv_int(&w, "task_pid", e->cur.tgid);
-	jw_key(&w, "task_comm");
-	jw_string_n(&w, e->cur.comm, RSTW_COMM_LEN);
+	/* the same for every event of a cause: rstwatch explain --json has them */
+	if (with_details) {
+		jw_kv_string(&w, "hint", ci->hint);
+		if (ci->code >= 0)
+			jw_kv_int(&w, "code", ci->code);
+		else
+			jw_kv_null(&w, "code");
+	}
+	if (r->owner.unit[0] || with_details)
+		jw_kv_string(&w, "unit", r->owner.unit[0] ? r->owner.unit : NULL);
+	if (r->owner.source != OWNER_NONE || with_details)
+		jw_kv_plain(&w, "owner_source", owner_source_name(r->owner.source));
+	if (task_worth_showing(r)) {
+		jw_kv_int(&w, "task_pid", e->cur.tgid);
+		jw_key(&w, "task_comm");
+		jw_string_n(&w, e->cur.comm, RSTW_COMM_LEN);
+	}
 	if (e->cookie)
 		jw_kv_uint(&w, "sock_cookie", e->cookie);
-	else
+	else if (with_details)
 		jw_kv_null(&w, "sock_cookie");
 	if (e->sk_ino) /* ss -e shows it as ino: */
 		jw_kv_uint(&w, "sock_inode", e->sk_ino);
@@ -98,10 +129,15 @@ void out_json_event(FILE *f, const struct report *r)
 	{
 		/* what the cause was read from: the kernel's reason, or these */
 		char facts[96];
+		const char *evidence = cause_evidence_name(r->evidence);
 
-		cause_facts_names(e->key, facts, sizeof(facts));
-		jw_kv_string(&w, "facts", facts);
-		jw_kv_string(&w, "evidence", cause_evidence_name(r->evidence));
+		/* where the kernel named its reason, the facts only repeat it */
+		if (!r->reason || with_details) {
+			cause_facts_names(e->key, facts, sizeof(facts));
+			jw_kv_plain(&w, "facts", facts);
+		}
+		if (evidence || with_details)
+			jw_kv_plain(&w, "evidence", evidence);
 	}
 	jw_object_end(&w);
 	fputc('\n', f);

@@ -21,6 +21,8 @@ struct report {
 };
 
 void out_json_event(FILE *f, const struct report *r);
+/* JSON: also the per-cause static text (hint, code) and every optional key, null or not. */
+void out_json_set_details(bool on);
 void out_text_header(FILE *f, int wide);
 void out_text_event(FILE *f, const struct report *r, int wide);
 /* Colour the cause column: sent red, received cyan, not-a-reset yellow. */

@@ -4,6 +4,7 @@
 # Mounts what rstwatch needs, loads the modules in /lib/modules/order, then for
 # each rstwatch run (RSTW_RUNS from the kernel command line, comma-separated;
 # default "default,kprobe,caps") saves `rstwatch check --json`, starts rstwatch
+# (--details: the hook (kind) and facts of every event are checked)
 # (its exit summary with --summary-json), plays
 # the reset scenarios with rstgen over loopback and over a veth pair between
 # two namespaces (and nftables REJECTs with tcp reset, on both), and stops it.
@@ -294,7 +295,7 @@ one_run() {
 	mkdir -p "$r/summary"
 	chmod 0777 "$r/summary"
 	# shellcheck disable=SC2086
-	$cmd --json -v --summary-json "$r/summary/summary.json" >"$r/rw.json" 2>"$r/rw.err" \
+	$cmd --json --details -v --summary-json "$r/summary/summary.json" >"$r/rw.json" 2>"$r/rw.err" \
 		</dev/null &
 	RW_PID=$!
 	if ! wait_line "$r/rw.err" 'watching' 180 "$RW_PID"; then
