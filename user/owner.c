@@ -142,8 +142,10 @@ static enum cgroup_state cgroup_ask(uint64_t id, char *path, size_t len)
 	if (n <= 0)
 		return CGROUP_UNKNOWN;
 	full[n] = '\0';
+	if (n > 10 && strcmp(full + n - 10, " (deleted)") == 0)
+		return CGROUP_GONE; /* removed between open and readlink */
 	if (strncmp(full, cg_root, root_len) != 0)
-		return CGROUP_UNKNOWN; /* removed between open and readlink: "... (deleted)" */
+		return CGROUP_UNKNOWN;
 	snprintf(path, len, "%s", full[root_len] ? full + root_len : "/");
 	return CGROUP_ALIVE;
 }

@@ -63,7 +63,7 @@ test_metrics_hostile_cgroup_names() {
 	bad=$MH_TREE/$'rstw-\xff\xfe.service'
 	quoted=$MH_TREE/'rstw-q"\x.service'
 	user=$MH_TREE/user.slice/user-4242.slice/user@4242.service/app.slice/rstw-nginx.service
-	mkdir "$bad" "$quoted" && mkdir -p "$user" || { e2e_fail "mkdir"; return 1; }
+	mkdir -p "$bad" "$quoted" "$user" || { e2e_fail "mkdir"; return 1; }
 	mh_reset_from "$bad" 26701
 	mh_reset_from "$quoted" 26702
 	mh_reset_from "$user" 26703
@@ -86,7 +86,7 @@ test_metrics_hostile_cgroup_names() {
 test_metrics_scrape_busy_host() {
 	local i t max=0 slow=0 gen lost c_log c_kern r_log r_kern
 	mh_setup log || return 1
-	mkdir "$MH_TREE/many" && mkdir "$MH_TREE"/many/rstw{1..20000} || { e2e_fail "mkdir"; return 1; }
+	mkdir -p "$MH_TREE"/many/rstw{1..20000} || { e2e_fail "mkdir"; return 1; }
 	mkdir "$MH_TREE"/gone{1..200} || { e2e_fail "mkdir"; return 1; }
 	for ((i = 1; i <= 200; i++)); do mh_reset_from "$MH_TREE/gone$i" 26710; done
 	for ((i = 0; i < 20; i++)); do
