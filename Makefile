@@ -36,10 +36,11 @@ SKELS += $(OUTPUT)/resets_compat.skel.h
 
 # Pure code that unit tests link without BPF or root.
 CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
-	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c
+	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c user/metrics.c \
+	     user/services.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \
 	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
-	    user/attribute.c user/pipeline.c user/metrics.c user/serve.c user/notify.c user/top.c user/caps.c
+	    user/attribute.c user/pipeline.c user/serve.c user/notify.c user/top.c user/caps.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 

@@ -406,6 +406,8 @@ static int cmd_watch(struct opts *o)
 			w.pipe.boot_to_real_ns =
 				clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 			report_losses(&w);
+			if (serving)
+				serve_name_cgroups(&serve);
 			last_check = now;
 		}
 	}

@@ -4,6 +4,8 @@
  * so rate() works from the first scrape; labels stay low-cardinality (cause,
  * interface): no addresses, ports or pids.
  */
+#include <string.h>
+
 #include "metrics.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -19,17 +21,82 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %llu\n", name, v);
 }
 
-/* Label values here are ids and interface names: escape what the format requires. */
+/*
+ * Length of the valid UTF-8 sequence at p (1..4), or 0 if the bytes there are
+ * not one: overlong forms, surrogates and code points above U+10FFFF are
+ * invalid, as they are to Prometheus' parser.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+size_t metrics_label_clean(const char *raw, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)raw;
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	while (*p) {
+		size_t n = utf8_len(p);
+		char esc[5];
+		const char *piece = (const char *)p;
+		size_t plen = n;
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			piece = esc;
+			plen = 4;
+			n = 1;
+		}
+		if (o + plen >= len)
+			break; /* never cut a character or an escape in two */
+		memcpy(out + o, piece, plen);
+		o += plen;
+		p += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* A label value, made valid UTF-8 and escaped as the text format requires. */
 static void label_value(FILE *f, const char *v)
 {
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
+	char clean[METRICS_LABEL_MAX];
+
+	metrics_label_clean(v, clean, sizeof(clean));
+	for (const char *c = clean; *c; c++) {
+		if (*c == '\\' || *c == '"')
 			fputc('\\', f);
-		if (*v == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*v, f);
+		fputc(*c, f);
 	}
 }
 
@@ -59,8 +126,10 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	       s->by_cause[0][CAUSE_LISTEN_DROP] + s->by_cause[1][CAUSE_LISTEN_DROP]);
 
 	family(f, "rstwatch_service_resets_total", "counter",
-	       "TCP resets by the service (systemd unit, else cgroup) owning the socket: the "
-	       "first 20 services seen get a series, later ones count as other.");
+	       "TCP resets by the service owning the socket: the outermost systemd unit of its "
+	       "cgroup (a user's own units count as their user@UID.service), else the cgroup "
+	       "path. Up to 20 system and 10 user series, admitted largest first and kept while "
+	       "the service exists; the rest count as service=\"other\".");
 	for (int i = 0; i < s->nservices; i++) {
 		fprintf(f, "rstwatch_service_resets_total{service=\"");
 		label_value(f, s->services[i].name);
@@ -76,14 +145,24 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	       (unsigned long long)s->services_folded);
 
 	family(f, "rstwatch_wire_resets_total", "counter",
-	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs.");
+	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs; "
+	       "up to 256 interfaces, first seen first, the rest under interface=\"other\".");
 	for (int i = 0; i < s->nwire; i++) {
-		fprintf(f, "rstwatch_wire_resets_total{netns=\"%u\",interface=\"",
-			s->wire[i].netns);
-		label_value(f, s->wire[i].ifname);
-		fprintf(f, "\",direction=\"%s\"} %llu\n", s->wire[i].dir ? "received" : "sent",
+		if (s->wire[i].other)
+			fprintf(f,
+				"rstwatch_wire_resets_total{netns=\"other\",interface=\"other\"");
+		else {
+			fprintf(f, "rstwatch_wire_resets_total{netns=\"%u\",interface=\"",
+				s->wire[i].netns);
+			label_value(f, s->wire[i].ifname);
+			fputc('"', f);
+		}
+		fprintf(f, ",direction=\"%s\"} %llu\n", s->wire[i].dir ? "received" : "sent",
 			(unsigned long long)s->wire[i].count);
 	}
+	scalar(f, "rstwatch_wire_interfaces_folded", "gauge",
+	       "Interfaces whose RSTs are counted under interface=\"other\".",
+	       (unsigned long long)s->wire_folded);
 
 	scalar(f, "rstwatch_events_total", "counter",
 	       "Events sampled to user space through the ring buffer (serve samples only with --log).",

@@ -3,14 +3,20 @@
 #ifndef RSTW_METRICS_H
 #define RSTW_METRICS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "causes.h"
 
 #define METRICS_MAX_PROGS 16
-#define METRICS_MAX_WIRE 256
-#define METRICS_MAX_SERVICES 20 /* series per direction; the rest is "other" */
+#define METRICS_MAX_WIRE 256 /* interface series; later ones count under "other" */
+#define METRICS_MAX_SYSTEM_SERVICES 20 /* series per direction for system units */
+#define METRICS_MAX_USER_SERVICES 10 /* and for users' own (user@UID.service, sessions) */
+#define METRICS_MAX_SERVICES (METRICS_MAX_SYSTEM_SERVICES + METRICS_MAX_USER_SERVICES)
+#define METRICS_LABEL_MAX 256 /* a cleaned label value, with its NUL */
+#define METRICS_SERVICE_EXPIRY_S 300 /* series of gone cgroups live on this long */
 
 struct metrics_snapshot {
 	uint64_t by_cause[2][CAUSE__COUNT]; /* [dir][cause], listen drops included */
@@ -22,22 +28,31 @@ struct metrics_snapshot {
 		uint64_t run_ns, run_cnt;
 	} progs[METRICS_MAX_PROGS];
 	int attached; /* BPF links attached (tracepoints and wire) */
-	int nwire;
-	struct {
+	int nwire; /* sorted by netns, interface, direction; "other" last */
+	struct metrics_wire_row {
 		uint32_t netns;
-		char ifname[16];
+		bool other; /* the folded series: netns and interface "other" */
+		char ifname[METRICS_LABEL_MAX];
 		int dir;
 		uint64_t count;
-	} wire[METRICS_MAX_WIRE];
+	} wire[METRICS_MAX_WIRE + 2];
+	int wire_folded; /* interfaces counted under interface="other" */
 	const char *version, *revision;
-	int nservices; /* by count, largest first; the last may be "other" */
+	int nservices; /* sorted by name; the last may be "other" */
 	struct {
-		char name[128];
+		char name[METRICS_LABEL_MAX];
 		uint64_t sent, received;
 	} services[METRICS_MAX_SERVICES + 1];
 	int services_folded; /* services counted under "other" */
 };
 
+/*
+ * raw as a label value Prometheus accepts: bytes that are not valid UTF-8, and
+ * control characters, become the four characters \xNN (as systemd writes
+ * escapes in unit names); the rest is kept.  Truncated to fit len at a
+ * character boundary.  Returns the length written.
+ */
+size_t metrics_label_clean(const char *raw, char *out, size_t len);
 /* Write every family, with HELP and TYPE, to f. */
 void metrics_render(FILE *f, const struct metrics_snapshot *s);
 

@@ -6,13 +6,16 @@
  * the reset happened inside its own syscall on the socket; the socket inode in
  * /proc/PID/fd; else none, said plainly.
  */
-#include <ftw.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "owner.h"
 #include "procfs.h"
@@ -55,26 +58,48 @@ void owner_unit_from_cgroup(const char *path, char *unit, size_t len)
 		snprintf(unit, len, "%.*s", (int)best_len, best);
 }
 
-/* cgroup v2 id -> path, by walking the cgroup2 mount; results cached. */
-#define CG_CACHE 256
-static struct {
-	uint64_t id;
-	char path[256];
-} cg_cache[CG_CACHE];
-static uint64_t cg_want;
-static char cg_found[256];
-static char cg_root[PATH_MAX];
+/*
+ * cgroup v2 id -> path.  The id is the cgroup directory's kernfs node id, and
+ * kernfs takes it back as a file handle (FILEID_KERNFS): open_by_handle_at()
+ * on the cgroup2 mount opens the cgroup directly, /proc/self/fd names it.  A
+ * removed cgroup answers ESTALE.  No tree walk, whatever the host's size.
+ * Needs CAP_DAC_READ_SEARCH, which serve and the stream keep.
+ */
+#define FILEID_KERNFS 0xfe
+#define CG_CACHE 4096 /* slots, direct-mapped by id */
+#define CG_RECHECK_NS 10000000000ull /* a live cgroup is checked again after 10 s */
+#define CG_UNKNOWN_RETRY_NS 10000000000ull
 
-static const char *cgroup2_root(void)
+struct cg_slot {
+	uint64_t id;
+	enum cgroup_state state;
+	uint64_t checked_ns;
+	char path[256]; /* for a gone cgroup: its last known path */
+};
+
+static struct cg_slot cg_cache[CG_CACHE];
+/* guards cg_cache only: lookups happen outside it, so no thread waits on I/O */
+static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cg_once = PTHREAD_ONCE_INIT;
+static char cg_root[PATH_MAX];
+static int cg_mount_fd = -1;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The cgroup2 mount: /sys/fs/cgroup on v2 hosts, /sys/fs/cgroup/unified on hybrid ones. */
+static void cgroup2_open(void)
 {
 	char line[1024];
-	FILE *f;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	if (cg_root[0])
-		return cg_root;
-	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
-		return NULL;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		char *sep = strstr(line, " - "), mnt[PATH_MAX];
 
@@ -86,73 +111,106 @@ static const char *cgroup2_root(void)
 		}
 	}
 	fclose(f);
-	return cg_root[0] ? cg_root : NULL;
+	if (cg_root[0])
+		cg_mount_fd = open(cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-static int cg_visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+/* Ask the kernel: CGROUP_ALIVE with the path relative to the mount, or GONE, or UNKNOWN. */
+static enum cgroup_state cgroup_ask(uint64_t id, char *path, size_t len)
 {
-	(void)ftw;
-	if (type == FTW_D && (uint64_t)sb->st_ino == cg_want) {
-		const char *rel = fpath + strlen(cg_root);
+	union {
+		struct file_handle fh;
+		char bytes[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	char link[64], full[PATH_MAX];
+	size_t root_len = strlen(cg_root);
+	ssize_t n;
+	int fd;
 
-		snprintf(cg_found, sizeof(cg_found), "%s", *rel ? rel : "/");
-		return 1;
-	}
-	return 0;
+	pthread_once(&cg_once, cgroup2_open);
+	if (cg_mount_fd < 0)
+		return CGROUP_UNKNOWN;
+	h.fh.handle_bytes = sizeof(uint64_t);
+	h.fh.handle_type = FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cg_mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESTALE || errno == ENOENT ? CGROUP_GONE : CGROUP_UNKNOWN;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	if (n <= 0)
+		return CGROUP_UNKNOWN;
+	full[n] = '\0';
+	if (n > 10 && strcmp(full + n - 10, " (deleted)") == 0)
+		return CGROUP_GONE; /* removed between open and readlink */
+	if (strncmp(full, cg_root, root_len) != 0)
+		return CGROUP_UNKNOWN;
+	snprintf(path, len, "%s", full[root_len] ? full + root_len : "/");
+	return CGROUP_ALIVE;
 }
 
-/* the cache and nftw's globals are shared with the metrics thread */
-static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void cgroup_path_locked(uint64_t id, char *buf, size_t len);
-
-static void cgroup_path(uint64_t id, char *buf, size_t len)
+enum cgroup_state owner_cgroup_lookup(uint64_t id, char *buf, size_t len)
 {
-	pthread_mutex_lock(&cg_lock);
-	cgroup_path_locked(id, buf, len);
-	pthread_mutex_unlock(&cg_lock);
-}
-
-void owner_service_name(uint64_t cgroup_id, char *buf, size_t len)
-{
-	char path[256], unit[128];
-
-	if (!cgroup_id) {
-		snprintf(buf, len, "none");
-		return;
-	}
-	cgroup_path(cgroup_id, path, sizeof(path));
-	if (!path[0]) {
-		snprintf(buf, len, "cgroup-%llu", (unsigned long long)cgroup_id);
-		return;
-	}
-	owner_unit_from_cgroup(path, unit, sizeof(unit));
-	snprintf(buf, len, "%s", unit[0] ? unit : path);
-}
-
-static void cgroup_path_locked(uint64_t id, char *buf, size_t len)
-{
-	unsigned int slot = (unsigned int)(id % CG_CACHE);
-	const char *root;
+	struct cg_slot *slot = &cg_cache[id % CG_CACHE], fresh;
+	uint64_t now = mono_ns();
+	bool cached = false;
 
 	buf[0] = '\0';
 	if (!id)
-		return;
-	if (cg_cache[slot].id == id) {
-		snprintf(buf, len, "%s", cg_cache[slot].path);
-		return;
+		return CGROUP_UNKNOWN;
+	pthread_mutex_lock(&cg_lock);
+	if (slot->id == id) {
+		fresh = *slot;
+		/* ids are never reused: gone stays gone */
+		cached =
+			fresh.state == CGROUP_GONE ||
+			now - fresh.checked_ns <
+				(fresh.state == CGROUP_ALIVE ? CG_RECHECK_NS : CG_UNKNOWN_RETRY_NS);
+	} else {
+		memset(&fresh, 0, sizeof(fresh));
 	}
-	root = cgroup2_root();
-	if (!root)
-		return;
-	cg_want = id;
-	cg_found[0] = '\0';
-	nftw(root, cg_visit, 16, FTW_PHYS | FTW_MOUNT);
-	if (!cg_found[0])
-		return;
-	cg_cache[slot].id = id;
-	snprintf(cg_cache[slot].path, sizeof(cg_cache[slot].path), "%s", cg_found);
-	snprintf(buf, len, "%s", cg_found);
+	pthread_mutex_unlock(&cg_lock);
+	if (!cached) {
+		char path[sizeof(fresh.path)];
+		enum cgroup_state st = cgroup_ask(id, path, sizeof(path));
+
+		if (st == CGROUP_ALIVE)
+			memcpy(fresh.path, path, sizeof(path));
+		else if (fresh.id != id || fresh.state == CGROUP_UNKNOWN)
+			fresh.path[0] = '\0';
+		fresh.id = id;
+		fresh.state = st;
+		fresh.checked_ns = now;
+		pthread_mutex_lock(&cg_lock);
+		*slot = fresh;
+		pthread_mutex_unlock(&cg_lock);
+	}
+	snprintf(buf, len, "%s", fresh.path);
+	return fresh.state;
+}
+
+enum cgroup_state owner_cgroup_cached(uint64_t id, char *buf, size_t len)
+{
+	const struct cg_slot *slot = &cg_cache[id % CG_CACHE];
+	enum cgroup_state st = CGROUP_PENDING;
+
+	buf[0] = '\0';
+	if (!id)
+		return CGROUP_UNKNOWN;
+	pthread_mutex_lock(&cg_lock);
+	if (slot->id == id) {
+		st = slot->state;
+		snprintf(buf, len, "%s", slot->path);
+	}
+	pthread_mutex_unlock(&cg_lock);
+	return st;
+}
+
+static void cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	if (owner_cgroup_lookup(id, buf, len) != CGROUP_ALIVE)
+		buf[0] = '\0';
 }
 
 static void from_task(const struct rstw_task *t, struct owner *out)

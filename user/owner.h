@@ -32,11 +32,25 @@ const char *owner_source_name(enum owner_source s);
  * e.g. "last listener nginx[1234] stopped 180 s before", or "" if nobody known.
  */
 void owner_last_listener_text(const struct rstw_event *e, char *buf, size_t len);
+enum cgroup_state {
+	CGROUP_UNKNOWN = 0, /* cannot tell (no cgroup2 mount, no permission) */
+	CGROUP_ALIVE,
+	CGROUP_GONE, /* removed; ids are never reused */
+	CGROUP_PENDING, /* owner_cgroup_cached: not asked yet */
+};
 /*
- * The service a cgroup stands for: its systemd unit if it has one, else the
- * cgroup path; "none" for 0 (no owner).  Safe from any thread.
+ * A cgroup v2 id's path below the cgroup2 mount ("" if not known; for a gone
+ * cgroup, its last path seen).  Answers, negative ones too, are cached in a
+ * bounded table; a live one is asked again after 10 s.  Safe from any thread;
+ * no lock is held while the kernel is asked.
  */
-void owner_service_name(uint64_t cgroup_id, char *buf, size_t len);
+enum cgroup_state owner_cgroup_lookup(uint64_t id, char *buf, size_t len);
+/*
+ * The cache's answer only, never the kernel's (CGROUP_PENDING if it has none):
+ * for serve's HTTP thread, which holds no capability to open a cgroup by its
+ * handle.  The event loop asks the kernel (serve_name_cgroups).
+ */
+enum cgroup_state owner_cgroup_cached(uint64_t id, char *buf, size_t len);
 /* The last *.service or *.scope component of a cgroup path, or "". */
 void owner_unit_from_cgroup(const char *path, char *unit, size_t len);
 

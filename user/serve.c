@@ -31,6 +31,7 @@
 #include "owner.h"
 #include "resets.skel.h"
 #include "serve.h"
+#include "services.h"
 #include "wire.h"
 
 #define MAX_KEYS 16384
@@ -114,116 +115,295 @@ static void snapshot_progs(struct serve *s, struct metrics_snapshot *m)
 	}
 }
 
-struct snap_ctx {
-	struct serve *s;
-	struct metrics_snapshot *m;
-	char folded_names[64][128];
-	int nfolded;
+/*
+ * Wire series: the first METRICS_MAX_WIRE (netns, interface, direction) keys
+ * seen keep a series while the kernel has their key (several new at one
+ * scrape: in key order); the rest sum into interface="other", which never
+ * decreases.  Scrapes run on the one HTTP thread.
+ */
+struct wire_slot {
+	struct rstw_wire_key key;
+	uint64_t count;
+	bool seen;
 };
 
-static int wire_one(const void *k, uint64_t count, void *arg)
-{
-	const struct rstw_wire_key *key = k;
-	struct snap_ctx *c = arg;
-	struct metrics_snapshot *m = c->m;
+static struct wire_table {
+	struct wire_slot admitted[METRICS_MAX_WIRE];
+	int nadmitted;
+	struct wire_slot *folded; /* keys that found no slot, with their last count */
+	size_t nfolded, folded_cap;
+	uint64_t folded_retired[2]; /* counts of folded keys the kernel no longer has */
+	bool other_shown;
+	struct wire_slot *fresh; /* this scrape's keys */
+	size_t nfresh, fresh_cap;
+} wire_table;
 
-	m->wire[m->nwire].netns = key->netns;
-	m->wire[m->nwire].dir = (int)key->dir;
-	m->wire[m->nwire].count = count;
-	wire_ifname(c->s->w, key->netns, (int)key->ifindex, m->wire[m->nwire].ifname,
-		    sizeof(m->wire[m->nwire].ifname));
-	return ++m->nwire >= METRICS_MAX_WIRE;
+static int wire_key_cmp(const void *a, const void *b)
+{
+	const struct rstw_wire_key *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+static int wire_collect(const void *k, uint64_t count, void *arg)
+{
+	struct wire_table *t = arg;
+
+	if (t->nfresh == t->fresh_cap) {
+		size_t cap = t->fresh_cap ? t->fresh_cap * 2 : 256;
+		struct wire_slot *v = realloc(t->fresh, cap * sizeof(*v));
+
+		if (!v)
+			return 1;
+		t->fresh = v;
+		t->fresh_cap = cap;
+	}
+	memset(&t->fresh[t->nfresh], 0, sizeof(t->fresh[0]));
+	memcpy(&t->fresh[t->nfresh].key, k, sizeof(struct rstw_wire_key));
+	t->fresh[t->nfresh++].count = count;
+	return 0;
+}
+
+static struct wire_slot *wire_find(struct wire_slot *v, size_t n, const struct rstw_wire_key *k)
+{
+	return bsearch(k, v, n, sizeof(*v), wire_key_cmp);
+}
+
+/* Keep the slots the kernel still has a key for; the others' counts go to "other". */
+static void wire_forget(struct wire_table *t)
+{
+	size_t kept = 0;
+
+	for (int i = 0; i < t->nadmitted; i++)
+		if (wire_find(t->fresh, t->nfresh, &t->admitted[i].key))
+			t->admitted[kept++] = t->admitted[i];
+	t->nadmitted = (int)kept;
+	kept = 0;
+	for (size_t i = 0; i < t->nfolded; i++) {
+		if (wire_find(t->fresh, t->nfresh, &t->folded[i].key))
+			t->folded[kept++] = t->folded[i];
+		else
+			t->folded_retired[t->folded[i].key.dir ? 1 : 0] += t->folded[i].count;
+	}
+	t->nfolded = kept;
+}
+
+static void wire_fold(struct wire_table *t, const struct wire_slot *w)
+{
+	if (t->nfolded == t->folded_cap) {
+		size_t cap = t->folded_cap ? t->folded_cap * 2 : 64;
+		struct wire_slot *v = realloc(t->folded, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		t->folded = v;
+		t->folded_cap = cap;
+	}
+	t->folded[t->nfolded++] = *w;
+}
+
+static int wire_row_cmp(const void *a, const void *b)
+{
+	const struct metrics_wire_row *x = a, *y = b;
+	int c;
+
+	if (x->other != y->other)
+		return x->other ? 1 : -1;
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	c = strcmp(x->ifname, y->ifname);
+	return c ? c : x->dir - y->dir;
+}
+
+/* Rows whose labels came out equal (names cleaned alike, a rename) are one series. */
+static int wire_merge_equal(struct metrics_wire_row *rows, int n)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (kept && !wire_row_cmp(&rows[kept - 1], &rows[i]))
+			rows[kept - 1].count += rows[i].count;
+		else
+			rows[kept++] = rows[i];
+	}
+	return kept;
 }
 
 static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 {
-	struct snap_ctx c = { .s = s, .m = m };
+	struct wire_table *t = &wire_table;
+	char ifname[64];
+	size_t nadm, nfold;
+	uint64_t other[2];
+	int n = 0;
 
+	t->nfresh = 0;
 	wire_lock(s->w);
 	m->attached += wire_links(s->w);
 	counters_each(bpf_map__fd(s->l->skel->maps.wire_counts), sizeof(struct rstw_wire_key),
-		      wire_one, &c);
-	wire_unlock(s->w);
-}
+		      wire_collect, t);
+	qsort(t->fresh, t->nfresh, sizeof(*t->fresh), wire_key_cmp);
+	wire_forget(t);
+	/* old keys sorted for lookup; keys new this scrape are appended after them */
+	nadm = (size_t)t->nadmitted;
+	nfold = t->nfolded;
+	qsort(t->admitted, nadm, sizeof(t->admitted[0]), wire_key_cmp);
+	qsort(t->folded, nfold, sizeof(t->folded[0]), wire_key_cmp);
+	other[0] = t->folded_retired[0];
+	other[1] = t->folded_retired[1];
+	for (size_t i = 0; i < t->nfresh; i++) {
+		struct wire_slot *w = &t->fresh[i];
+		struct wire_slot *a = wire_find(t->admitted, nadm, &w->key);
+		struct wire_slot *f = a ? NULL : wire_find(t->folded, nfold, &w->key);
 
-/*
- * Per-service series are admitted first come, first served, up to the cap, and
- * keep their place: a service never moves between its own series and "other",
- * so every counter stays monotonic.  Scrapes run on the one HTTP thread.
- */
-static char admitted[METRICS_MAX_SERVICES][128];
-static int nadmitted;
-
-static int service_slot(const char *name, bool *folded)
-{
-	int i;
-
-	*folded = false;
-	for (i = 0; i < nadmitted; i++)
-		if (strcmp(admitted[i], name) == 0)
-			break;
-	if (i == nadmitted) {
-		if (nadmitted == METRICS_MAX_SERVICES) {
-			*folded = true;
-			i = METRICS_MAX_SERVICES; /* "other" */
-		} else {
-			snprintf(admitted[nadmitted++], sizeof(admitted[0]), "%s", name);
+		if (!a && !f) {
+			if (t->nadmitted < METRICS_MAX_WIRE)
+				a = &t->admitted[t->nadmitted++];
+			else
+				wire_fold(t, w);
 		}
+		if (a)
+			*a = *w;
+		else if (f)
+			f->count = w->count;
+		if (!a) {
+			other[w->key.dir ? 1 : 0] += w->count;
+			continue;
+		}
+		m->wire[n].netns = w->key.netns;
+		m->wire[n].dir = (int)w->key.dir;
+		m->wire[n].count = w->count;
+		wire_ifname(s->w, w->key.netns, (int)w->key.ifindex, ifname, sizeof(ifname));
+		metrics_label_clean(ifname, m->wire[n].ifname, sizeof(m->wire[n].ifname));
+		n++;
 	}
-	return i;
+	wire_unlock(s->w);
+	m->wire_folded = (int)t->nfolded;
+	if (t->nfolded || other[0] || other[1])
+		t->other_shown = true; /* and stays */
+	for (int d = 0; d < 2 && t->other_shown; d++) {
+		m->wire[n].other = true;
+		m->wire[n].dir = d;
+		m->wire[n++].count = other[d];
+	}
+	qsort(m->wire, (size_t)n, sizeof(m->wire[0]), wire_row_cmp);
+	m->nwire = wire_merge_equal(m->wire, n);
 }
+
+/* The HTTP thread may not open cgroups: it reads what the event loop found. */
+static enum cgroup_state resolve_cgroup(uint64_t id, char *path, size_t len, void *arg)
+{
+	(void)arg;
+	return owner_cgroup_cached(id, path, len);
+}
+
+static int name_one(const void *k, uint64_t count, void *arg)
+{
+	const struct rstw_service_key *key = k;
+	uint64_t *last = arg;
+	char path[8];
+
+	(void)count;
+	if (key->cgroup_id && key->cgroup_id != *last)
+		owner_cgroup_lookup(key->cgroup_id, path, sizeof(path));
+	*last = key->cgroup_id; /* a cgroup's keys often come in a row */
+	return 0;
+}
+
+void serve_name_cgroups(struct serve *s)
+{
+	uint64_t last = 0;
+
+	counters_each(bpf_map__fd(s->l->skel->maps.service_counts), sizeof(struct rstw_service_key),
+		      name_one, &last);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct service_walk {
+	struct serve *s;
+	struct services *t;
+	struct expired_key {
+		struct rstw_service_key key;
+		uint64_t walked; /* its count in this walk */
+	} * expired; /* keys of cgroups gone long enough: deleted after the walk */
+	size_t nexpired, cap;
+};
 
 static int service_one(const void *k, uint64_t count, void *arg)
 {
 	const struct rstw_service_key *key = k;
-	struct snap_ctx *c = arg;
-	struct metrics_snapshot *m = c->m;
+	struct service_walk *w = arg;
 	struct cause_input in;
-	char name[128];
-	bool folded;
-	int i;
+	int dir = rstw_key_dir(key->key) == RSTW_DIR_SENT ? 0 : 1;
 
-	if (attribute_key(&c->s->l->reasons, key->key, &in) == CAUSE_LISTEN_DROP)
+	if (attribute_key(&w->s->l->reasons, key->key, &in) == CAUSE_LISTEN_DROP)
 		return 0; /* not a reset */
-	owner_service_name(key->cgroup_id, name, sizeof(name));
-	i = service_slot(name, &folded);
-	if (folded) {
-		int f;
+	if (!services_count(w->t, key->cgroup_id, dir, count))
+		return 0;
+	if (w->nexpired == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct expired_key *v = realloc(w->expired, cap * sizeof(*v));
 
-		for (f = 0; f < c->nfolded; f++)
-			if (strcmp(c->folded_names[f], name) == 0)
-				break;
-		if (f == c->nfolded && c->nfolded < 64)
-			snprintf(c->folded_names[c->nfolded++], sizeof(c->folded_names[0]), "%s",
-				 name);
+		if (!v)
+			return 0;
+		w->expired = v;
+		w->cap = cap;
 	}
-	if (rstw_key_dir(key->key) == RSTW_DIR_SENT)
-		m->services[i].sent += count;
-	else
-		m->services[i].received += count;
+	w->expired[w->nexpired].key = *key;
+	w->expired[w->nexpired++].walked = count;
 	return 0;
+}
+
+/* A gone cgroup's key: deleted, and whatever it gained since the walk counted. */
+static void service_expire(struct service_walk *w, const struct rstw_service_key *key,
+			   uint64_t walked)
+{
+	int fd = bpf_map__fd(w->s->l->skel->maps.service_counts);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*vals)) : NULL, sum = 0;
+
+	if (vals && bpf_map_lookup_and_delete_elem(fd, key, vals) == 0) {
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+		if (sum > walked)
+			services_count(w->t, key->cgroup_id,
+				       rstw_key_dir(key->key) == RSTW_DIR_SENT ? 0 : 1,
+				       sum - walked);
+	} else {
+		bpf_map_delete_elem(fd,
+				    key); /* before 5.14: no lookup-and-delete on per-CPU maps */
+	}
+	free(vals);
 }
 
 static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 {
-	struct snap_ctx *c = calloc(1, sizeof(*c));
+	static struct services *table; /* the HTTP thread's */
+	struct service_walk w = { .s = s };
 
-	if (!c)
+	if (!table)
+		table = services_new(resolve_cgroup, NULL);
+	if (!table)
 		return;
-	c->s = s;
-	c->m = m;
+	w.t = table;
+	services_begin(table, mono_ns());
 	counters_each(bpf_map__fd(s->l->skel->maps.service_counts), sizeof(struct rstw_service_key),
-		      service_one, c);
-	for (int i = 0; i < nadmitted; i++)
-		snprintf(m->services[i].name, sizeof(m->services[i].name), "%s", admitted[i]);
-	m->nservices = nadmitted;
-	if (nadmitted == METRICS_MAX_SERVICES) {
-		snprintf(m->services[METRICS_MAX_SERVICES].name, sizeof(m->services[0].name),
-			 "other");
-		m->nservices++;
-	}
-	m->services_folded = c->nfolded;
-	free(c);
+		      service_one, &w);
+	for (size_t i = 0; i < w.nexpired; i++)
+		service_expire(&w, &w.expired[i].key, w.expired[i].walked);
+	services_snapshot(table, m);
+	free(w.expired);
 }
 
 static char *render(struct serve *s, size_t *len)

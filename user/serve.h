@@ -35,6 +35,11 @@ int serve_listen(const char *listen);
 int serve_start(struct serve *s, const char *listen, bool bpf_stats, struct loader *l,
 		struct wire *w);
 void serve_stop(struct serve *s);
+/*
+ * From the event loop, about once a second: ask the kernel for the names of
+ * the cgroups that have counts (cached; the HTTP thread only reads them).
+ */
+void serve_name_cgroups(struct serve *s);
 /* Parse "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address; 0 on success. */
 int serve_parse_listen(const char *listen, void *sockaddr_storage, unsigned int *len);
 
