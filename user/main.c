@@ -85,13 +85,13 @@ static int handle_event(void *ctx, void *data, size_t len)
 	enum decode_status st;
 
 	if (w->serve)
-		w->serve->consumed++;
+		atomic_fetch_add_explicit(&w->serve->consumed, 1, memory_order_relaxed);
 	if (w->o->count && w->shown >= w->o->count)
 		return 0;
 	st = decode_event(data, len, &e);
 	if (st != DECODE_OK) {
 		if (w->serve)
-			w->serve->malformed++;
+			atomic_fetch_add_explicit(&w->serve->malformed, 1, memory_order_relaxed);
 		if (w->decode_errors++ == 0)
 			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
 				 len);
