@@ -6,6 +6,7 @@
  */
 #include <bpf/btf.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 
 #include "check.h"
 #include "caps.h"
+#include "format.h"
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
@@ -44,6 +46,7 @@ static void line(bool ok, const char *what, const char *detail)
 int cmd_check(const struct opts *o)
 {
 	struct wire wire = { .self_netns = -1 };
+	char ifname[4 * IF_NAMESIZE];
 	struct utsname u;
 	struct loader l;
 	int names = 0, ret = 1;
@@ -133,7 +136,9 @@ int cmd_check(const struct opts *o)
 		printf("rung:       %s\n", loader_rung_name(l.rung));
 	printf("wire:       %zu interface(s)\n", wire.n);
 	for (size_t i = 0; i < wire.n; i++)
-		printf("  %-16s netns %-10u %s%s\n", wire.v[i].ifname, wire.v[i].netns,
+		/* interface names are anyone's (their own namespaces): escaped */
+		printf("  %-16s netns %-10u %s%s\n",
+		       format_safe(wire.v[i].ifname, ifname, sizeof(ifname)), wire.v[i].netns,
 		       wire.v[i].tc_link >= 0 ? "tcx-egress " :
 		       wire.v[i].tc_clsact    ? "clsact-egress " :
 						"",

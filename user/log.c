@@ -2,15 +2,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "format.h"
 #include "log.h"
 
 int log_verbose;
 
+/* Messages name interfaces, paths and processes that anyone may name: escaped, one line each. */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "rstwatch: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char raw[1024], safe[4096];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	fprintf(stderr, "rstwatch: %s%s\n", prefix, format_safe(raw, safe, sizeof(safe)));
 }
 
 void log_err(const char *fmt, ...)
