@@ -231,16 +231,6 @@ static void reload_config(struct opts *o)
 	log_info("reload: configuration read again");
 }
 
-/* serve --log FILE: append, line-buffered; reopened on SIGHUP for logrotate */
-static FILE *open_log(const char *path)
-{
-	FILE *f = fopen(path, "ae");
-
-	if (!f)
-		log_err("--log %s: %s", path, strerror(errno));
-	return f;
-}
-
 static int cmd_watch(struct opts *o)
 {
 	struct loader l;
@@ -257,7 +247,8 @@ static int cmd_watch(struct opts *o)
 	if (serving) {
 		w.serve = &serve;
 		w.out = NULL;
-		if (o->log_path && !(w.out = open_log(o->log_path)))
+		/* flushed per batch; reopened on SIGHUP for logrotate */
+		if (o->log_path && !(w.out = log_open_file(o->log_path)))
 			return 1;
 	}
 	if (loader_start(&l, o))
@@ -322,7 +313,7 @@ static int cmd_watch(struct opts *o)
 						"counts; restart it to log events",
 						o->log_path);
 				else if (o->log_path) {
-					FILE *f = open_log(o->log_path);
+					FILE *f = log_open_file(o->log_path);
 
 					/* keep the old file if the new one cannot be opened */
 					if (f) {
