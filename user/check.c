@@ -135,6 +135,10 @@ int cmd_check(const struct opts *o)
 	else
 		printf("rung:       %s\n", loader_rung_name(l.rung));
 	printf("wire:       %zu interface(s)\n", wire.n);
+	if (wire.skipped || wire.skipped_ns)
+		printf("  skipped by the bounds: %zu interface(s), %zu namespace(s) of unprivileged "
+		       "users (descriptor budget %zu)\n",
+		       wire.skipped, wire.skipped_ns, wire.fd_budget);
 	for (size_t i = 0; i < wire.n; i++)
 		/* interface names are anyone's (their own namespaces): escaped */
 		printf("  %-16s netns %-10u %s%s\n",
