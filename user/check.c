@@ -10,6 +10,7 @@
  */
 #include <bpf/btf.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include "check.h"
 #include "caps.h"
 #include "facts.h"
+#include "format.h"
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
@@ -267,9 +269,23 @@ static void print_rung(const struct facts *f, const struct loader *l)
 /* "wire": [{"ifname", "netns", "tc": "tcx"|"clsact"|null, "xdp": "native"|"generic"|null}] */
 static void print_wire(const struct facts *f, const struct wire *wire)
 {
-	if (f->plain)
+	char ifname[4 * IF_NAMESIZE];
+
+	if (f->plain) {
 		fprintf(f->plain, "wire:       %zu interface(s)\n", wire->n);
+		if (wire->skipped || wire->skipped_ns)
+			fprintf(f->plain,
+				"  skipped by the bounds: %zu interface(s), %zu namespace(s) of "
+				"unprivileged users (descriptor budget %zu)\n",
+				wire->skipped, wire->skipped_ns, wire->fd_budget);
+	}
 	if (f->json) {
+		jw_key(f->json, "wire_skipped");
+		jw_object_begin(f->json);
+		jw_kv_uint(f->json, "interfaces", wire->skipped);
+		jw_kv_uint(f->json, "namespaces", wire->skipped_ns);
+		jw_kv_uint(f->json, "fd_budget", wire->fd_budget);
+		jw_object_end(f->json);
 		jw_key(f->json, "wire");
 		jw_array_begin(f->json);
 	}
@@ -279,7 +295,9 @@ static void print_wire(const struct facts *f, const struct wire *wire)
 		const char *xdp = a->xdp_link < 0 ? NULL : a->xdp_native ? "native" : "generic";
 
 		if (f->plain)
-			fprintf(f->plain, "  %-16s netns %-10u %s%s%s%s\n", a->ifname, a->netns,
+			/* interface names are anyone's (their own namespaces): escaped */
+			fprintf(f->plain, "  %-16s netns %-10u %s%s%s%s\n",
+				format_safe(a->ifname, ifname, sizeof(ifname)), a->netns,
 				tc ? tc : "", tc ? "-egress " : "", xdp ? "xdp-" : "",
 				xdp ? xdp : "");
 		if (f->json) {

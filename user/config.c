@@ -24,17 +24,21 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Append s (NULL: strdup failed); *args stays valid for free_args() on failure. */
 static int push(char ***args, int *n, char *s)
 {
-	char **v = realloc(*args, (size_t)(*n + 2) * sizeof(**args));
+	char **v;
 
-	if (!v || !s) {
+	if (!s)
+		return -1;
+	v = realloc(*args, (size_t)(*n + 2) * sizeof(**args));
+	if (!v) {
 		free(s);
 		return -1;
 	}
+	*args = v;
 	v[(*n)++] = s;
 	v[*n] = NULL;
-	*args = v;
 	return 0;
 }
 
@@ -105,9 +109,12 @@ fail:
 	return -1;
 }
 
-/* Every successful parse's strings, kept until config_release(): opts point into them. */
-static char **kept[64];
-static int nkept;
+/*
+ * The strings opts point into: the first successful parse's (what a reload
+ * leaves alone keeps pointing there) and the latest one's.  A generation in
+ * between is freed when a newer one is kept: reloads never run out.
+ */
+static char **kept_first, **kept_latest;
 
 static void free_args(char **args, int n)
 {
@@ -116,14 +123,28 @@ static void free_args(char **args, int n)
 	free(args);
 }
 
+static void free_kept(char **args)
+{
+	for (char **a = args; a && *a; a++)
+		free(*a);
+	free(args);
+}
+
+static void keep(char **args)
+{
+	if (!kept_first) {
+		kept_first = args;
+		return;
+	}
+	free_kept(kept_latest);
+	kept_latest = args;
+}
+
 void config_release(void)
 {
-	for (int i = 0; i < nkept; i++) {
-		for (char **a = kept[i]; *a; a++)
-			free(*a);
-		free(kept[i]);
-	}
-	nkept = 0;
+	free_kept(kept_first);
+	free_kept(kept_latest);
+	kept_first = kept_latest = NULL;
 }
 
 enum opts_result config_parse(int argc, char **argv, const char *path, struct opts *o, char *err,
@@ -157,16 +178,11 @@ enum opts_result config_parse(int argc, char **argv, const char *path, struct op
 		snprintf(msg, sizeof(msg), "%s (options from %s and the command line)", err, path);
 		snprintf(err, errlen, "%s", msg);
 	}
-	if (r != OPTS_RUN || nkept == (int)(sizeof(kept) / sizeof(kept[0]))) {
-		/* nothing points into them; or too many reloads: refuse rather than grow */
-		if (r == OPTS_RUN) {
-			snprintf(err, errlen, "%s: read too many times; restart rstwatch", path);
-			r = OPTS_USAGE;
-		}
-		free_args(args, n);
+	if (r != OPTS_RUN) {
+		free_args(args, n); /* nothing points into them */
 		return r;
 	}
-	kept[nkept++] = args;
+	keep(args);
 	return r;
 oom:
 	free_args(args, n);

@@ -13,7 +13,9 @@
  * file's "option = value" lines become --option=value arguments placed before
  * the command line's own.  Returns what opts_parse returns; on a file error,
  * OPTS_USAGE with "FILE:LINE: ..." in err.  The strings *o points to stay
- * allocated until config_release() (up to 64 reads: reloads are rare).
+ * allocated until config_release() for the first successful parse, and until
+ * the next successful parse for any later one: a reload overwrites what it
+ * took from the previous reload, and reads none of it once the file is read.
  */
 enum opts_result config_parse(int argc, char **argv, const char *path, struct opts *o, char *err,
 			      size_t errlen);

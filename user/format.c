@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -96,4 +97,63 @@ void format_hms(uint64_t realtime_ns, char *buf, size_t len)
 	localtime_r(&sec, &tm);
 	if (strftime(buf, len, "%H:%M:%S", &tm) == 0)
 		buf[0] = '\0'; /* too small: contents undefined otherwise */
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, surrogates), else 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned int c = s[0];
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+const char *format_safe(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (len == 0)
+		return buf;
+	while (*p) {
+		size_t n = utf8_len(p);
+		/* C0, DEL and C1 (U+0080..U+009F: 0xc2 0x80..0x9f) move terminals */
+		bool control = n == 1 ? *p < 0x20 || *p == 0x7f || *p == '\\' :
+					n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+
+		if (n && !control) {
+			if (o + n >= len)
+				break;
+			memcpy(buf + o, p, n);
+			o += n;
+			p += n;
+			continue;
+		}
+		/* an invalid byte alone, or each byte of a control character */
+		for (size_t i = 0; i < (n ? n : 1); i++) {
+			if (o + 4 >= len)
+				goto out;
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", p[i]);
+		}
+		p += n ? n : 1;
+	}
+out:
+	buf[o] = '\0';
+	return buf;
 }

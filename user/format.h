@@ -18,5 +18,12 @@ void format_endpoint(int family, const uint8_t addr[16], uint16_t port, char *bu
 void format_rfc3339(uint64_t realtime_ns, char *buf, size_t len);
 /* Local wall clock HH:MM:SS */
 void format_hms(uint64_t realtime_ns, char *buf, size_t len);
+/*
+ * s made safe for a terminal (names come from anyone: comm, cgroups,
+ * interfaces): control bytes (C0, DEL, C1 in UTF-8), backslash and bytes that
+ * are not valid UTF-8 become \xNN, valid UTF-8 stays.  Cut at a whole
+ * character or escape to fit len; returns buf.
+ */
+const char *format_safe(const char *s, char *buf, size_t len);
 
 #endif

@@ -74,13 +74,13 @@ static int handle_event(void *ctx, void *data, size_t len)
 	enum decode_status st;
 
 	if (w->serve)
-		w->serve->consumed++;
+		atomic_fetch_add_explicit(&w->serve->consumed, 1, memory_order_relaxed);
 	if (w->o->count && w->shown >= w->o->count)
 		return 0;
 	switch (pipeline_run(&w->pipe, data, len, &e, &r, &st)) {
 	case PIPE_MALFORMED:
 		if (w->serve)
-			w->serve->malformed++;
+			atomic_fetch_add_explicit(&w->serve->malformed, 1, memory_order_relaxed);
 		if (w->decode_errors++ == 0)
 			log_warn("dropping malformed event: %s (len %zu)", decode_status_str(st),
 				 len);
@@ -236,16 +236,6 @@ static void reload_config(struct opts *o)
 	log_info("reload: configuration read again");
 }
 
-/* serve --log FILE: append, line-buffered; reopened on SIGHUP for logrotate */
-static FILE *open_log(const char *path)
-{
-	FILE *f = fopen(path, "ae");
-
-	if (!f)
-		log_err("--log %s: %s", path, strerror(errno));
-	return f;
-}
-
 static void drop_capabilities(void)
 {
 	int err = caps_drop_unneeded();
@@ -285,7 +275,8 @@ static int cmd_watch(struct opts *o)
 	if (serving) {
 		w.serve = &serve;
 		w.out = NULL;
-		if (o->log_path && !(w.out = open_log(o->log_path)))
+		/* flushed per batch; reopened on SIGHUP for logrotate */
+		if (o->log_path && !(w.out = log_open_file(o->log_path)))
 			return 1;
 		/* a taken address is one line, before anything is loaded */
 		if (serve_listen(o->listen ? o->listen : SERVE_DEFAULT_LISTEN)) {
@@ -360,7 +351,7 @@ static int cmd_watch(struct opts *o)
 						"counts; restart it to log events",
 						o->log_path);
 				else if (o->log_path) {
-					FILE *f = open_log(o->log_path);
+					FILE *f = log_open_file(o->log_path);
 
 					/* keep the old file if the new one cannot be opened */
 					if (f) {

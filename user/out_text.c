@@ -70,7 +70,7 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 	const struct rstw_event *e = r->e;
 	const struct cause_info *ci = cause_info(r->cause);
 	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512],
-		owner[48], history[128];
+		safe[2048], comm_safe[4 * RSTW_COMM_LEN], owner[48], history[128];
 	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
 	const char *state = e->state ? tcp_state_name(e->state) : "no socket";
@@ -89,7 +89,8 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 
 	if (wide) {
 		fprintf(f, "%-8s %-4s %-17s %7s %-15s %-12s %-10u %-14s %-45s %-45s %s%s\n", t, dir,
-			ci->id, pid, comm, state, e->netns, r->context, l, rm, ci->explain, reason);
+			ci->id, pid, format_safe(comm, comm_safe, sizeof(comm_safe)), state,
+			e->netns, r->context, l, rm, ci->explain, reason);
 		return;
 	}
 	/* worst-case IPv4 endpoints still fit 80 columns */
@@ -105,5 +106,6 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 			 e->max_ack_backlog);
 	snprintf(detail, sizeof(detail), "%s, %s, %s: %s%s%s%s", owner, state, r->context,
 		 ci->explain, reason, history[0] ? "; " : "", history);
-	print_wrapped(f, detail, 9, 80);
+	/* anyone names their processes (owner, last listener): none of it reaches a terminal raw */
+	print_wrapped(f, format_safe(detail, safe, sizeof(safe)), 9, 80);
 }

@@ -17,6 +17,9 @@ int reasons_load(struct reasons *r, const struct btf *btf)
 	int id, i, n;
 
 	memset(r, 0, sizeof(*r));
+	/* a value this kernel's BTF does not name keeps its number visible */
+	for (i = 0; i < REASONS_MAX; i++)
+		snprintf(r->unnamed[i], sizeof(r->unnamed[i]), "REASON_%d", i);
 	id = btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM);
 	if (id < 0)
 		return 0; /* older kernel: no reasons, attribution infers from facts */
@@ -49,14 +52,8 @@ void reasons_free(struct reasons *r)
 
 const char *reasons_name(const struct reasons *r, uint32_t value)
 {
-	static char unnamed[REASONS_MAX][16];
-
 	/* no enum, no reason field: the slot carries evidence (RSTW_EVID_*) instead */
 	if (value == RSTW_REASON_NONE || value >= REASONS_MAX || !r->have_enum)
 		return NULL;
-	if (r->names[value])
-		return r->names[value];
-	/* a value this kernel's BTF does not name: keep the number visible */
-	snprintf(unnamed[value], sizeof(unnamed[value]), "REASON_%u", value);
-	return unnamed[value];
+	return r->names[value] ? r->names[value] : r->unnamed[value];
 }

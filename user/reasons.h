@@ -12,12 +12,16 @@ struct btf;
 /* The kernel's enum sk_rst_reason, named from the running kernel's BTF. */
 struct reasons {
 	bool have_enum;
-	char *names[REASONS_MAX];
+	char *names[REASONS_MAX]; /* from BTF, NULL where it names no value */
+	char unnamed[REASONS_MAX][16]; /* "REASON_<n>", written at load only */
 };
 
 int reasons_load(struct reasons *r, const struct btf *vmlinux);
 void reasons_free(struct reasons *r);
-/* Name without the SK_RST_REASON_ prefix; NULL when the kernel gave no reason. */
+/*
+ * Name without the SK_RST_REASON_ prefix; NULL when the kernel gave no reason.
+ * Reads only: safe from any thread once loaded.
+ */
 const char *reasons_name(const struct reasons *r, uint32_t value);
 
 #endif

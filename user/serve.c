@@ -411,6 +411,7 @@ static char *render(struct serve *s, size_t *len)
 	static struct key_count keys[MAX_KEYS];
 	struct metrics_snapshot *m = calloc(1, sizeof(*m));
 	int stats = loader_stats_fd(s->l);
+	uint64_t consumed;
 	char *buf = NULL;
 	FILE *f;
 	int n;
@@ -425,8 +426,9 @@ static char *render(struct serve *s, size_t *len)
 	m->counts_lost = counters_stat(stats, RSTW_STAT_COUNT_LOST);
 	m->owners_lost = counters_stat(stats, RSTW_STAT_OWNER_LOST);
 	m->not_received = counters_stat(stats, RSTW_STAT_NOT_RECEIVED);
-	m->malformed = s->malformed;
-	m->pending = m->events > s->consumed ? m->events - s->consumed : 0;
+	m->malformed = atomic_load_explicit(&s->malformed, memory_order_relaxed);
+	consumed = atomic_load_explicit(&s->consumed, memory_order_relaxed);
+	m->pending = m->events > consumed ? m->events - consumed : 0;
 	m->version = RSTW_VERSION;
 	m->revision = RSTW_GIT_REV;
 	snapshot_progs(s, m);

@@ -2,6 +2,7 @@
 #ifndef RSTW_SERVE_H
 #define RSTW_SERVE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct loader;
@@ -15,8 +16,9 @@ struct serve {
 	struct loader *l;
 	struct wire *w;
 	int stats_fd; /* kernel bpf_stats stay on while open */
-	volatile uint64_t malformed; /* updated by the event loop */
-	volatile uint64_t consumed; /* records taken from the ring buffer */
+	/* written by the event loop, read by the HTTP thread: relaxed atomics */
+	_Atomic uint64_t malformed; /* records rejected by validation */
+	_Atomic uint64_t consumed; /* records taken from the ring buffer */
 };
 
 /*

@@ -142,12 +142,14 @@ static void put(struct out *o, const char *fmt, ...) __attribute__((format(print
 
 static void put(struct out *o, const char *fmt, ...)
 {
-	char line[256];
+	char raw[256], line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* names (comm, units) are anyone's, and columns cut them anywhere: escape the line */
+	format_safe(raw, line, sizeof(line));
 	if (o->t->tty) {
 		if (o->row < LINES)
 			mvaddnstr(o->row, 0, line, COLS);

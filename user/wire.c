@@ -15,11 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,9 +82,17 @@ static void clsact_detach(const struct wire_attach *a)
 	bpf_tc_detach(&hook, &opts);
 }
 
-/* Links close; a clsact filter is forgotten (its interface or namespace is gone). */
-static void detach(struct wire_attach *a)
+static size_t attach_fds(const struct wire_attach *a)
 {
+	return (size_t)(a->xdp_link >= 0) + (a->tc_link >= 0) + (a->netns_fd >= 0);
+}
+
+/* Links close; a clsact filter is forgotten (its interface or namespace is gone). */
+static void detach(struct wire *w, struct wire_attach *a)
+{
+	w->fds -= attach_fds(a);
+	if (a->untrusted)
+		w->untrusted_fds -= attach_fds(a);
 	if (a->xdp_link >= 0)
 		close(a->xdp_link);
 	if (a->tc_link >= 0)
@@ -126,22 +137,64 @@ static int xdp_attach(struct wire *w, struct wire_attach *a)
 	return bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
 }
 
+static void warn_untrusted(struct wire *w)
+{
+	if (!w->warned_untrusted)
+		log_warn(
+			"wire: namespaces of unprivileged users are watched within bounds (%d "
+			"interfaces each, %d namespaces, a quarter of the descriptor budget): some "
+			"interfaces there are not watched",
+			WIRE_UNTRUSTED_IFACES, WIRE_UNTRUSTED_NS);
+	w->warned_untrusted = true;
+}
+
+/* Within the bounds (wire.h)?  Warns once per bound the first time it leaves something out. */
+static bool within_bounds(struct wire *w, size_t cost, bool untrusted, size_t in_ns)
+{
+	if (untrusted &&
+	    (in_ns >= WIRE_UNTRUSTED_IFACES || w->untrusted_fds + cost > w->fd_budget / 4)) {
+		warn_untrusted(w);
+		return false;
+	}
+	if (w->fds + cost > w->fd_budget) {
+		if (!w->warned_budget)
+			log_warn(
+				"wire: the links' descriptor budget (%zu, half of RLIMIT_NOFILE) is "
+				"reached: interfaces past it are not watched; raise LimitNOFILE to "
+				"watch more",
+				w->fd_budget);
+		w->warned_budget = true;
+		return false;
+	}
+	return true;
+}
+
 /* In the current namespace (netns, open as ns_fd, -1 for our own): attach to its interfaces. */
-static void attach_here(struct wire *w, uint32_t netns, int ns_fd)
+static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untrusted)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
+	size_t in_ns = 0;
 
 	if (!ifs)
 		return;
 	for (it = ifs; it->if_index; it++) {
 		struct wire_attach *a = find(w, netns, (int)it->if_index);
+		bool lo = strcmp(it->if_name, "lo") == 0;
+		/* the links it will hold: tc, xdp (not on lo), a namespace fd for clsact */
+		size_t cost = 1 + !lo + (w->clsact && ns_fd >= 0);
 
 		if (w->only && !name_in_list(w->only, it->if_name))
 			continue;
 		if (a) {
 			a->seen = true;
+			in_ns++;
 			continue;
 		}
+		if (!within_bounds(w, cost, untrusted, in_ns)) {
+			w->skipped++;
+			continue;
+		}
+		in_ns++;
 		if (w->n == w->cap) {
 			size_t cap = w->cap ? w->cap * 2 : 64;
 			struct wire_attach *v = realloc(w->v, cap * sizeof(*v));
@@ -156,6 +209,7 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd)
 		a->netns = netns;
 		a->ifindex = (int)it->if_index;
 		a->seen = true;
+		a->untrusted = untrusted;
 		a->xdp_link = a->tc_link = a->netns_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", it->if_name);
 
@@ -183,7 +237,7 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd)
 			}
 		}
 		/* loopback traffic is all local: the tracepoints see it whole */
-		if (strcmp(it->if_name, "lo") != 0) {
+		if (!lo) {
 			a->xdp_link = xdp_attach(w, a);
 			if (a->xdp_link < 0) {
 				log_warn("wire: %s (netns %u): XDP: %s%s", a->ifname, netns,
@@ -202,6 +256,9 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd)
 			 a->xdp_link < 0 ? "" :
 			 a->xdp_native	 ? "xdp (native)" :
 					   "xdp (generic)");
+		w->fds += attach_fds(a);
+		if (untrusted)
+			w->untrusted_fds += attach_fds(a);
 	}
 	if_freenameindex(ifs);
 }
@@ -211,43 +268,73 @@ struct ns_seen {
 	ino_t ino;
 };
 
-static bool ns_seen_add(struct ns_seen **s, size_t *n, size_t *cap, const struct stat *st)
+/* One scan: the namespaces visited, and how many of them were unprivileged users'. */
+struct scan {
+	struct ns_seen *s;
+	size_t n, cap;
+	size_t untrusted;
+};
+
+static bool ns_seen_add(struct scan *sc, const struct stat *st)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*s)[i].ino == st->st_ino && (*s)[i].dev == st->st_dev)
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->s[i].ino == st->st_ino && sc->s[i].dev == st->st_dev)
 			return false;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct ns_seen *v = realloc(*s, c * sizeof(*v));
+	if (sc->n == sc->cap) {
+		size_t c = sc->cap ? sc->cap * 2 : 64;
+		struct ns_seen *v = realloc(sc->s, c * sizeof(*v));
 
 		if (!v)
 			return false;
-		*s = v;
-		*cap = c;
+		sc->s = v;
+		sc->cap = c;
 	}
-	(*s)[(*n)++] = (struct ns_seen){ st->st_dev, st->st_ino };
+	sc->s[sc->n++] = (struct ns_seen){ st->st_dev, st->st_ino };
 	return true;
 }
 
-static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_t *n, size_t *cap)
+/* Owned by a user namespace that root did not make (or one we cannot ask about)? */
+static bool ns_untrusted(int ns_fd)
+{
+	int user = ioctl(ns_fd, NS_GET_USERNS);
+	uid_t uid = (uid_t)-1;
+
+	if (user >= 0) {
+		if (ioctl(user, NS_GET_OWNER_UID, &uid))
+			uid = (uid_t)-1;
+		close(user);
+	}
+	return uid != 0;
+}
+
+static void visit_ns(struct wire *w, const char *path, struct scan *sc)
 {
 	static bool warned;
 	struct stat st, self;
+	bool untrusted;
 	int fd;
 
-	if (stat(path, &st) || !ns_seen_add(s, n, cap, &st))
+	if (stat(path, &st) || !ns_seen_add(sc, &st))
 		return;
 	/* our own namespace needs no setns (nor CAP_SYS_ADMIN) */
 	if (fstat(w->self_netns, &self) == 0 && self.st_ino == st.st_ino &&
 	    self.st_dev == st.st_dev) {
-		attach_here(w, (uint32_t)st.st_ino, -1);
+		attach_here(w, (uint32_t)st.st_ino, -1, false);
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	untrusted = ns_untrusted(fd);
+	if (untrusted && sc->untrusted++ >= WIRE_UNTRUSTED_NS) {
+		/* entering each costs every scan: their number is bounded too */
+		w->skipped_ns++;
+		warn_untrusted(w);
+		close(fd);
+		return;
+	}
 	if (setns(fd, CLONE_NEWNET) == 0) {
-		attach_here(w, (uint32_t)st.st_ino, fd);
+		attach_here(w, (uint32_t)st.st_ino, fd, untrusted);
 		if (setns(w->self_netns, CLONE_NEWNET))
 			log_err("wire: cannot return to our own network namespace: %s",
 				strerror(errno));
@@ -262,8 +349,8 @@ static void visit_ns(struct wire *w, const char *path, struct ns_seen **s, size_
 
 void wire_scan(struct wire *w)
 {
-	struct ns_seen *s = NULL;
-	size_t n = 0, cap = 0, i, keep = 0;
+	struct scan sc = { 0 };
+	size_t i, keep = 0;
 	char path[300];
 	struct dirent *d;
 	DIR *dir;
@@ -273,13 +360,14 @@ void wire_scan(struct wire *w)
 	pthread_mutex_lock(&w->lock);
 	for (i = 0; i < w->n; i++)
 		w->v[i].seen = false;
-	visit_ns(w, "/proc/self/ns/net", &s, &n, &cap);
+	w->skipped = w->skipped_ns = 0;
+	visit_ns(w, "/proc/self/ns/net", &sc);
 	dir = opendir("/run/netns");
 	while (dir && (d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
-		visit_ns(w, path, &s, &n, &cap);
+		visit_ns(w, path, &sc);
 	}
 	if (dir)
 		closedir(dir);
@@ -288,17 +376,17 @@ void wire_scan(struct wire *w)
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
-		visit_ns(w, path, &s, &n, &cap);
+		visit_ns(w, path, &sc);
 	}
 	if (dir)
 		closedir(dir);
-	free(s);
+	free(sc.s);
 	/* interfaces or namespaces gone: their links are defunct, close them */
 	for (i = 0; i < w->n; i++) {
 		if (w->v[i].seen)
 			w->v[keep++] = w->v[i];
 		else
-			detach(&w->v[i]);
+			detach(w, &w->v[i]);
 	}
 	w->n = keep;
 	pthread_mutex_unlock(&w->lock);
@@ -334,6 +422,16 @@ void wire_ifname(const struct wire *w, uint32_t netns, int ifindex, char *buf, s
 	snprintf(buf, len, "if%d", ifindex);
 }
 
+/* Half of the descriptors this process may open: the rest is for maps, HTTP, /proc. */
+static size_t fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+		return (1u << 20) / 2;
+	return (size_t)rl.rlim_cur / 2;
+}
+
 int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 {
 	memset(w, 0, sizeof(*w));
@@ -351,6 +449,7 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 		return -1;
 	}
 	w->clsact = o->tc_mode == TC_MODE_CLSACT || w->tcx_egress < 0;
+	w->fd_budget = fd_budget();
 	if (w->clsact && w->tcx_egress < 0)
 		log_info("no tcx in this kernel: TC egress through clsact filters (handle 0x%x, "
 			 "priority %u)",
@@ -387,7 +486,7 @@ void wire_stop(struct wire *w)
 	if (w->clsact && w->self_netns >= 0)
 		clsact_remove_all(w);
 	for (size_t i = 0; i < w->n; i++)
-		detach(&w->v[i]);
+		detach(w, &w->v[i]);
 	free(w->v);
 	if (w->self_netns >= 0)
 		close(w->self_netns);

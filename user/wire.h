@@ -19,6 +19,7 @@ struct wire_attach {
 	bool tc_clsact; /* a clsact filter of ours is attached instead */
 	int netns_fd; /* for detaching that filter: -1 for our own namespace */
 	bool xdp_native; /* attached in native (driver) mode */
+	bool untrusted; /* in an unprivileged user's namespace */
 	bool seen; /* during a scan */
 };
 
@@ -38,7 +39,24 @@ struct wire {
 	struct wire_attach *v;
 	size_t n, cap;
 	pthread_mutex_t lock; /* v and n, against the metrics thread */
+	/* bounds (see wire.c): file descriptors the links may hold, and what they hold */
+	size_t fd_budget, fds, untrusted_fds;
+	size_t skipped; /* interfaces left unwatched by the last scan, for a bound */
+	size_t skipped_ns; /* unprivileged users' namespaces not entered by the last scan */
+	bool warned_budget, warned_untrusted;
 };
+
+/*
+ * Bounds: the links hold at most half of RLIMIT_NOFILE's descriptors.  A
+ * namespace whose user namespace belongs to a user other than root (anyone
+ * can make one: unshare -Urn) gets at most WIRE_UNTRUSTED_IFACES interfaces,
+ * at most WIRE_UNTRUSTED_NS such namespaces are entered per scan, and all of
+ * them together hold at most a quarter of the budget: one user cannot take the
+ * wire view from everyone else.  What a bound leaves out is counted and
+ * warned about once.
+ */
+#define WIRE_UNTRUSTED_IFACES 8
+#define WIRE_UNTRUSTED_NS 64
 
 int wire_start(struct wire *w, struct loader *l, const struct opts *o);
 /* Attach to interfaces and namespaces that appeared; forget those gone. */

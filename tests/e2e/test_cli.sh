@@ -159,6 +159,42 @@ test_text_output() {
 		e2e_fail "summary footer: $(cat "$T/text")"
 }
 
+# A process may name itself with terminal escapes, and so may an interface in
+# anyone's namespace: text mode, top, check and the log lines show them
+# escaped, never raw (a title change, a cleared screen).
+test_text_output_escapes_names() {
+	local pid ctl
+	core_setup || return 1
+	ip -n "$SRV_NS" link add $'rw\e[2J' type veth peer name rwesc0 ||
+		{ e2e_fail "cannot make an interface named with an escape"; return 1; }
+	"$RSTWATCH" check >"$T/check" 2>"$T/check.err"
+	"$RSTWATCH" -v --port 22210 >"$T/text" 2>"$T/text.err" &
+	RWT=$!
+	NS_BG_PIDS+=("$RWT")
+	"$RSTWATCH" top --interval 1 --port 22210 --disable wire >"$T/top" 2>"$T/top.err" </dev/null &
+	pid=$!
+	NS_BG_PIDS+=("$pid")
+	ns_wait_line "$T/text" '^TIME +DIR +CAUSE +LOCAL > REMOTE' 10 || return 1
+	ns_wait_line "$T/top" '^rstwatch top ' 10 || return 1
+	SRV_NAME=$'\e]2;owned\a' run_scenario abort_on_close 4 22210
+	rw_wait_count "(.lport == 22210 or .rport == 22210)" 2 5
+	expect_eq "comm in JSON" "$(rw_events '.lport == 22210 and .direction == "sent"' | jq -r .comm)" \
+		$'\e]2;owned\a'
+	sleep 1.5 # a top block after the reset
+	kill -INT "$RWT" "$pid"
+	wait_exit "$RWT" 5 || e2e_fail "text mode did not stop on SIGINT"
+	wait_exit "$pid" 5 || e2e_fail "top did not stop on SIGINT"
+	# any C0 byte but newline, or DEL
+	ctl=$'[\x01-\x09\x0b-\x1f\x7f]'
+	for f in "$T/text" "$T/top" "$T/text.err" "$T/top.err" "$T/check" "$T/check.err"; do
+		LC_ALL=C grep -q "$ctl" "$f" && e2e_fail "raw control bytes in $f: $(LC_ALL=C grep "$ctl" "$f" | od -c | head -5)"
+	done
+	grep -qF '\x1b]2;owned\x07[' "$T/text" || e2e_fail "no escaped name in text mode: $(cat "$T/text")"
+	grep -qF '\x1b]2;owned\x07[' "$T/top" || e2e_fail "no escaped name in top: $(tail -20 "$T/top")"
+	grep -qF 'wire: rw\x1b[2J (netns' "$T/text.err" || e2e_fail "no escaped interface in the log: $(cat "$T/text.err")"
+	grep -qF 'rw\x1b[2J' "$T/check" || e2e_fail "no escaped interface in check: $(cat "$T/check")"
+}
+
 # A hook that is missing (or turned off) degrades with a warning naming it;
 # the rest keeps working, and counts stay consistent with what is shown.
 test_degraded_hooks() {

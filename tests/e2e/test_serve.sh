@@ -408,3 +408,75 @@ test_serve_address_taken() {
 	curl -sf -o /dev/null "http://127.0.0.1:$SERVE_PORT/metrics" || e2e_fail "first serve no longer answers"
 	kill -0 "$SERVE_PID" || e2e_fail "first serve died"
 }
+
+# --log as a root daemon should open it: a new file is 0600; a symlink owned by
+# someone else is refused (at start: one line, exit 1; on SIGHUP: the old file
+# stays); logrotate's mv + SIGHUP reopens.
+test_serve_log_file() {
+	local out
+	core_setup || return 1
+	rw_stop
+	# another user's link in a shared directory must not aim root's writes
+	ln -s "$T/victim" "$T/evil.jsonl"
+	chown -h nobody "$T/evil.jsonl"
+	# bounded: a rstwatch that follows the link would serve on
+	out=$(timeout -s INT 5 "$RSTWATCH" serve --listen "127.0.0.1:$SERVE_PORT" --log "$T/evil.jsonl" \
+		2>&1 >/dev/null </dev/null)
+	expect_eq "exit status with another user's symlink" "$?" 1
+	expect_eq "message for another user's symlink" "$out" \
+		"rstwatch: --log $T/evil.jsonl: $T/evil.jsonl is a symlink owned by uid $(id -u nobody): not following it"
+	[[ -e $T/victim ]] && e2e_fail "the symlink's target was created"
+	# root's own link is followed
+	ln -s "$T/events.jsonl" "$T/link.jsonl"
+	serve_start --log "$T/link.jsonl" || return 1
+	expect_eq "mode of a new log file" "$(stat -c %a "$T/events.jsonl")" 600
+	run_scenario closed_port 4 26700
+	ns_wait_line "$T/events.jsonl" '"lport":26700' 5 || e2e_fail "no event through root's link"
+	# rotation: mv, SIGHUP, a new file
+	mv "$T/events.jsonl" "$T/events.jsonl.1"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/serve.err" 'reload: configuration read again' 5 || e2e_fail "no reload"
+	run_scenario closed_port 4 26701
+	ns_wait_line "$T/events.jsonl" '"lport":26701' 5 || e2e_fail "log not reopened after mv + SIGHUP"
+	expect_eq "mode of the reopened log" "$(stat -c %a "$T/events.jsonl")" 600
+	# the link now someone else's: refused on SIGHUP, the open file kept
+	rm "$T/link.jsonl"
+	ln -s "$T/victim" "$T/link.jsonl"
+	chown -h nobody "$T/link.jsonl"
+	kill -HUP "$SERVE_PID"
+	ns_wait_line "$T/serve.err" "--log $T/link.jsonl: $T/link.jsonl is a symlink owned by uid" 5 ||
+		e2e_fail "no refusal on SIGHUP: $(tail -3 "$T/serve.err")"
+	run_scenario closed_port 4 26702
+	ns_wait_line "$T/events.jsonl" '"lport":26702' 5 || e2e_fail "old log not kept after a refused reopen"
+	[[ -e $T/victim ]] && e2e_fail "the symlink's target was created on SIGHUP"
+	kill -0 "$SERVE_PID" || e2e_fail "serve died"
+}
+
+# logrotate sends SIGHUP daily, forever: the 100th reload applies like the first.
+test_serve_reload_forever() {
+	local conf i n
+	core_setup || return 1
+	rw_stop
+	conf=$T/rstwatch.conf
+	printf 'listen = 127.0.0.1:%s\nlog = %s\n' "$SERVE_PORT" "$T/0.jsonl" >"$conf"
+	serve_start --config "$conf" || return 1
+	for ((i = 1; i <= 100; i++)); do
+		printf 'listen = 127.0.0.1:%s\nlog = %s\nport = %s\n' "$SERVE_PORT" "$T/$i.jsonl" \
+			$((26800 + i)) >"$conf"
+		kill -HUP "$SERVE_PID"
+		# one reload at a time: signals sent together would merge
+		for ((n = 0; n < 100; n++)); do
+			[[ $(grep -c 'reload: configuration read again' "$T/serve.err") -ge $i ]] && break
+			grep -q 'reload: .*keeping the previous configuration' "$T/serve.err" && break
+			sleep 0.02
+		done
+		grep -q 'keeping the previous configuration' "$T/serve.err" && break
+	done
+	grep 'keeping the previous configuration' "$T/serve.err" | head -1 | sed 's/^/      /'
+	expect_eq "reloads applied" "$(grep -c 'reload: configuration read again' "$T/serve.err")" 100
+	run_scenario closed_port 4 26899
+	run_scenario closed_port 4 26900
+	ns_wait_line "$T/100.jsonl" '"lport":26900' 5 || e2e_fail "the 100th reload's log and filter not used"
+	grep -q '"lport":26899' "$T/100.jsonl" && e2e_fail "the 100th reload's --port filter not applied"
+	kill -0 "$SERVE_PID" || e2e_fail "serve died"
+}

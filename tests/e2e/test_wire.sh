@@ -231,3 +231,73 @@ test_wire_new_namespace() {
 	n=$(rw_count "(.netns == $SRV_INO and .cause == \"firewall_reject\")")
 	expect_eq "firewall_reject in a namespace made after start" "$n" 1
 }
+
+bounds_cleanup() {
+	ip netns del "rwbnd$$" 2>/dev/null
+	core_cleanup
+}
+
+# Bounded resources: an unprivileged user's namespace with 600 interfaces, then
+# a root-made one with 300, against RLIMIT_NOFILE 512.  rstwatch keeps running
+# under its descriptor budget, says what it left out, and still reports and
+# serves /metrics.
+test_wire_bounds() {
+	local port=19865 user_pid user_ino nfd max v0 v1 n
+	T=$(mktemp -d)
+	PAIRS=()
+	trap bounds_cleanup EXIT
+	for ((n = 1; n <= 600; n++)); do echo "link add rwb$n type bridge"; done >"$T/batch"
+	# unshare -Urn as nobody: anyone can make such a namespace
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		unshare -Urn sh -c 'ip -batch - && echo ready && exec sleep 120' <"$T/batch" >"$T/userns" 2>&1 &
+	user_pid=$!
+	NS_BG_PIDS+=("$user_pid")
+	ns_wait_line "$T/userns" ready 20 || { e2e_fail "userns: $(cat "$T/userns")"; return 1; }
+	user_ino=$(stat -L -c %i "/proc/$user_pid/ns/net")
+	core_new_pair b || return 1
+	(
+		ulimit -n 512
+		exec "$RSTWATCH" serve -v --listen "127.0.0.1:$port" --log "$T/events.jsonl"
+	) >/dev/null 2>"$T/serve.err" </dev/null &
+	SERVE_PID=$!
+	NS_BG_PIDS+=("$SERVE_PID")
+	ns_wait_line "$T/serve.err" watching 20 || { e2e_fail "serve: $(cat "$T/serve.err")"; return 1; }
+	expect_eq "interfaces watched in the unprivileged namespace" \
+		"$(grep -c "wire: .* (netns $user_ino):" "$T/serve.err")" 8
+	grep -q 'wire: namespaces of unprivileged users are watched within bounds' "$T/serve.err" ||
+		e2e_fail "no word of the unprivileged bound"
+	grep -q "wire: $NS_IFNAME (netns $SRV_INO):" "$T/serve.err" ||
+		e2e_fail "the server's interface not watched"
+	# root's own namespaces are bounded by the descriptor budget: 300 more interfaces
+	if ! ip netns add "rwbnd$$" || ! head -n 300 "$T/batch" | ip -n "rwbnd$$" -batch -; then
+		e2e_fail "cannot make the root namespace"
+		return 1
+	fi
+	# the most descriptors open over two scans, sampled every 50 ms
+	max=0
+	for ((n = 0; n < 90; n++)); do
+		nfd=$(find "/proc/$SERVE_PID/fd" -mindepth 1 2>/dev/null | wc -l)
+		((nfd > max)) && max=$nfd
+		sleep 0.05
+	done
+	kill -0 "$SERVE_PID" || { e2e_fail "serve died: $(tail -5 "$T/serve.err")"; return 1; }
+	echo "    at most $max descriptors open (limit 512, links' budget 256)"
+	((max <= 256 + 64)) || e2e_fail "$max descriptors open: over the budget"
+	grep -q "wire: the links' descriptor budget (256, half of RLIMIT_NOFILE) is reached" "$T/serve.err" ||
+		e2e_fail "no word of the descriptor budget"
+	expect_eq "warnings (once each, not per scan)" "$(grep -c 'warning: wire: ' "$T/serve.err")" 2
+	# a reset elsewhere is still reported, and counted
+	v0=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "rstwatch_resets_sent_total{cause=\"closed_port\"}" { print $2 }')
+	[[ -n $v0 ]] || e2e_fail "no scrape"
+	run_scenario closed_port 4 26950
+	ns_wait_line "$T/events.jsonl" '"lport":26950' 5 || e2e_fail "no event for a reset elsewhere"
+	v1=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "rstwatch_resets_sent_total{cause=\"closed_port\"}" { print $2 }')
+	expect_eq "closed_port counted" "$((v1 - v0))" 1
+	# check says what the bounds leave out
+	(
+		ulimit -n 512
+		exec "$RSTWATCH" check
+	) >"$T/check" 2>&1
+	grep -qE '^  skipped by the bounds: [1-9][0-9]* interface\(s\), 0 namespace\(s\) of unprivileged users \(descriptor budget 256\)$' "$T/check" ||
+		e2e_fail "check: $(grep -A2 '^wire:' "$T/check")"
+}

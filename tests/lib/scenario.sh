@@ -52,6 +52,7 @@ wait_exit() {
 
 # run_scenario SCEN FAMILY PORT: runs server and client, sets D_SRV/D_CLI
 # (TcpOutRsts deltas), SRV_OUT/CLI_OUT (their JSON lines), SRV_PID/CLI_PID.
+# SRV_NAME, if set, is the server's process name (default rg-server).
 run_scenario() {
 	local scen=$1 fam=$2 port=$3 srv_addr b_srv b_cli
 	srv_addr=$NS_SRV_IP4
@@ -63,7 +64,7 @@ run_scenario() {
 	b_cli=$(ns_nstat "$CLI_NS" TcpOutRsts)
 	if [[ $scen != closed_port ]]; then
 		ns_bg "$SRV_NS" "$SRV_OUT" "$RSTGEN" server "$scen" -a "$srv_addr" -p "$port" \
-			-n rg-server -t 8000 >/dev/null
+			-n "${SRV_NAME:-rg-server}" -t 8000 >/dev/null
 		SRV_PID=$NS_BG_PID
 		ns_wait_line "$SRV_OUT" '"listening"' 5 || { e2e_fail "$scen/$fam: server not listening"; return 1; }
 	fi

@@ -98,6 +98,33 @@ TEST(long_lines_are_refused)
 	free(big);
 }
 
+/* SIGHUP reads the file again, as often as logrotate sends it: never "too many times". */
+TEST(reloads_never_run_out)
+{
+	char *argv[] = { "rstwatch", "serve", NULL };
+	char text[128], want[32];
+	struct opts first, o;
+	int failed = 0;
+
+	config_release(); /* the reads above are not this daemon's */
+	CHECK_EQ_INT(parse("listen = 127.0.0.1:9999\nlog = /tmp/start.jsonl\n", &first, 2, argv),
+		     OPTS_RUN);
+	for (int i = 0; i < 200; i++) {
+		snprintf(text, sizeof(text),
+			 "listen = 127.0.0.1:9999\nlog = /tmp/%d.jsonl\nport = %d\n", i, 1000 + i);
+		if (parse(text, &o, 2, argv) != OPTS_RUN && failed++ == 0)
+			NOTE("reload %d: %s", i + 1, err);
+		/* what the daemon keeps from the start is still there (ASan: no use after free) */
+		if (strcmp(first.listen, "127.0.0.1:9999") != 0 && failed++ == 0)
+			NOTE("reload %d: the first parse's strings were freed", i + 1);
+	}
+	CHECK_EQ_INT(failed, 0);
+	snprintf(want, sizeof(want), "/tmp/%d.jsonl", 199);
+	CHECK_EQ_STR(o.log_path, want);
+	CHECK_EQ_INT(o.port, 1199);
+	config_release();
+}
+
 TEST(missing_file)
 {
 	char *argv[] = { "rstwatch", NULL };

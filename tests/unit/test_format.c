@@ -229,3 +229,42 @@ TEST(hms_short_buffer_is_terminated)
 	unsetenv("TZ");
 	tzset();
 }
+
+/* Names from anyone reach terminals: nothing in them may move the cursor or retitle the window. */
+TEST(safe_text_escapes_controls_and_bad_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "nginx", "nginx" },
+		{ "\033]2;owned\a", "\\x1b]2;owned\\x07" },
+		{ "a\nb\rc\td", "a\\x0ab\\x0dc\\x09d" },
+		{ "del\x7f", "del\\x7f" },
+		{ "back\\slash", "back\\x5cslash" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" }, /* valid UTF-8 stays */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "\xc2\x9b"
+		  "31m",
+		  "\\xc2\\x9b31m" }, /* C1 CSI in UTF-8 */
+		{ "\x9b"
+		  "31m",
+		  "\\x9b31m" }, /* 8-bit CSI: not UTF-8 */
+		{ "\xff.service", "\\xff.service" },
+		{ "\xc3", "\\xc3" }, /* cut sequence */
+		{ "\xc0\xaf", "\\xc0\\xaf" }, /* overlong '/' */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" }, /* past U+10FFFF */
+		{ "", "" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!CHECK_EQ_STR(format_safe(rows[i].in, buf, sizeof(buf)), rows[i].want))
+			NOTE("row %zu", i);
+	/* cut to fit: a whole escape or character, never half of one */
+	CHECK_EQ_STR(format_safe("ab\033cd", buf, 6), "ab");
+	CHECK_EQ_STR(format_safe("ab\033cd", buf, 7), "ab\\x1b");
+	CHECK_EQ_STR(format_safe("a\xc3\xa9", buf, 3), "a");
+	CHECK_EQ_STR(format_safe("abc", buf, 1), "");
+}
