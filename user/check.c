@@ -98,6 +98,9 @@ int cmd_check(const struct opts *o)
 	line(true, "owner tracking: tp_btf/inet_sock_set_state",
 	     l.cookies ? "by socket cookie" :
 			 "by socket address: no socket cookies in tracing programs before 5.12");
+	line(l.owners_on_socket, "owners kept on the socket (socket-local storage)",
+	     l.owners_on_socket ? "nothing to evict; TIME_WAIT sockets in the keyed owners map" :
+				  l.owners_why);
 	line(l.owner_io, "owner tracking: tp_btf/sock_send_length, sock_recv_length",
 	     l.owner_io ? NULL : "accepted sockets resolved from /proc or their listener");
 	line(l.have_rst_drops, "refused RSTs: kfree_skb TCP_RESET, TCP_INVALID_SEQUENCE, NO_SOCKET",

@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "loader.h"
 #include "log.h"
+#include "maps.h"
 #include "opts.h"
 #include "report.h"
 #include "notify.h"
@@ -26,8 +27,6 @@
 #include "syscalls.h"
 #include "top.h"
 #include "wire.h"
-
-#define MAX_KEYS 16384
 
 static volatile sig_atomic_t exiting, reload;
 /* the command line, kept to read the configuration again on SIGHUP */
@@ -41,6 +40,7 @@ struct watch {
 	uint64_t shown;
 	uint64_t decode_errors;
 	uint64_t lost_reported;
+	uint64_t map_lost[RSTW_MAP__COUNT], map_lost_reported[RSTW_MAP__COUNT];
 	FILE *out; /* events: stdout, or serve's --log file, or NULL */
 	struct serve *serve; /* serve mode */
 	void *top; /* top mode: the events go there */
@@ -97,7 +97,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 				 len);
 		return 0;
 	}
-	r.cause = attribute_key(&w->l->reasons, e.key, &in);
+	r.cause = attribute_event(&w->l->reasons, &e, &in);
 	r.reason = in.reason;
 	r.evidence = in.evidence;
 	if (rstw_key_kind(e.key) == RSTW_KIND_LISTEN_DROP)
@@ -138,18 +138,31 @@ static void report_losses(struct watch *w)
 			 (unsigned long long)(lost - w->lost_reported), (unsigned long long)lost);
 		w->lost_reported = lost;
 	}
+	counters_map_losses(w->l, w->map_lost);
+	for (int m = 0; m < RSTW_MAP__COUNT; m++) {
+		if (w->map_lost[m] <= w->map_lost_reported[m])
+			continue;
+		log_warn("map %s full: %llu entries lost, %llu in total (capacity %u; "
+			 "--map-entries %s=N)%s",
+			 maps_name(m),
+			 (unsigned long long)(w->map_lost[m] - w->map_lost_reported[m]),
+			 (unsigned long long)w->map_lost[m], w->l->map_entries[m], maps_name(m),
+			 m == RSTW_MAP_COUNTS ? ": counts are no longer exact" : "");
+		w->map_lost_reported[m] = w->map_lost[m];
+	}
 }
 
 static void print_summary(struct watch *w)
 {
-	static struct key_count keys[MAX_KEYS];
+	struct key_count *keys;
 	uint64_t by_cause[2][CAUSE__COUNT] = {};
 	FILE *f = w->o->json ? stderr : stdout;
-	int n = counters_read(loader_counts_fd(w->l), keys, MAX_KEYS);
-	uint64_t total = 0;
+	int n = counters_read_all(loader_counts_fd(w->l), &keys);
+	uint64_t total = 0, map_lost = 0;
 
 	if (n < 0) {
 		log_warn("cannot read counters: %s", strerror(-n));
+		free(keys);
 		return;
 	}
 	tally_by_cause(&w->l->reasons, keys, n, by_cause);
@@ -166,6 +179,17 @@ static void print_summary(struct watch *w)
 		(unsigned long long)w->shown,
 		(unsigned long long)counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST),
 		(unsigned long long)w->decode_errors);
+	free(keys);
+	counters_map_losses(w->l, w->map_lost);
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		map_lost += w->map_lost[m];
+	if (!map_lost)
+		return;
+	fprintf(f, "Map entries lost (map full):");
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		if (w->map_lost[m])
+			fprintf(f, " %s %llu", maps_name(m), (unsigned long long)w->map_lost[m]);
+	fprintf(f, "%s\n", w->map_lost[RSTW_MAP_COUNTS] ? " (the counts above are not exact)" : "");
 }
 
 static int cmd_explain(const struct opts *o)
@@ -217,9 +241,10 @@ static void reload_config(struct opts *o)
 	if ((n.listen && (!o->listen || strcmp(n.listen, o->listen))) || (!n.listen && o->listen) ||
 	    n.disabled != o->disabled || n.xdp_mode != o->xdp_mode ||
 	    n.ringbuf_bytes != o->ringbuf_bytes ||
+	    memcmp(n.map_entries, o->map_entries, sizeof(n.map_entries)) ||
 	    (n.ifaces ? !o->ifaces || strcmp(n.ifaces, o->ifaces) : o->ifaces != NULL))
-		log_warn("reload: listen, interface, xdp-mode, disable and ringbuf-size apply "
-			 "after a restart");
+		log_warn("reload: listen, interface, xdp-mode, disable, ringbuf-size and "
+			 "map-entries apply after a restart");
 	o->pid = n.pid;
 	o->port = n.port;
 	o->netns = n.netns;

@@ -28,8 +28,6 @@
 #include "serve.h"
 #include "wire.h"
 
-#define MAX_KEYS 16384
-
 static const char landing[] =
 	"<!DOCTYPE html>\n<html><head><title>rstwatch</title></head><body>\n"
 	"<h1>rstwatch</h1>\n<p>TCP resets this host sends and receives, by cause.</p>\n"
@@ -214,9 +212,19 @@ static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 	free(c);
 }
 
+/* Map losses only grow (user/counters.c); scrapes run on the one HTTP thread. */
+static uint64_t map_lost[RSTW_MAP__COUNT];
+
+static void snapshot_maps(struct serve *s, struct metrics_snapshot *m)
+{
+	counters_map_losses(s->l, map_lost);
+	memcpy(m->map_lost, map_lost, sizeof(m->map_lost));
+	memcpy(m->map_entries, s->l->map_entries, sizeof(m->map_entries));
+}
+
 static char *render(struct serve *s, size_t *len)
 {
-	static struct key_count keys[MAX_KEYS];
+	struct key_count *keys = NULL;
 	struct metrics_snapshot *m = calloc(1, sizeof(*m));
 	int stats = loader_stats_fd(s->l);
 	char *buf = NULL;
@@ -225,13 +233,11 @@ static char *render(struct serve *s, size_t *len)
 
 	if (!m)
 		return NULL;
-	/* keys[] is shared: scrapes are serialized by the single HTTP thread */
-	n = counters_read(loader_counts_fd(s->l), keys, MAX_KEYS);
+	n = counters_read_all(loader_counts_fd(s->l), &keys);
 	tally_by_cause(&s->l->reasons, keys, n < 0 ? 0 : n, m->by_cause);
+	free(keys);
 	m->events = counters_stat(stats, RSTW_STAT_EVENTS);
 	m->events_lost = counters_stat(stats, RSTW_STAT_RB_LOST);
-	m->counts_lost = counters_stat(stats, RSTW_STAT_COUNT_LOST);
-	m->owners_lost = counters_stat(stats, RSTW_STAT_OWNER_LOST);
 	m->not_received = counters_stat(stats, RSTW_STAT_NOT_RECEIVED);
 	m->malformed = s->malformed;
 	m->pending = m->events > s->consumed ? m->events - s->consumed : 0;
@@ -240,6 +246,7 @@ static char *render(struct serve *s, size_t *len)
 	snapshot_progs(s, m);
 	snapshot_wire(s, m);
 	snapshot_services(s, m);
+	snapshot_maps(s, m);
 	f = open_memstream(&buf, len);
 	if (f) {
 		metrics_render(f, m);
