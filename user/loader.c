@@ -263,12 +263,12 @@ static bool sk_storage_works(const struct btf *vmlinux, char *why, size_t len)
 	}
 	{
 		const struct bpf_insn insns[] = {
-			/* r1 = the tracepoint's first argument, the socket */
+			/* bpf_sk_storage_get(map, the tracepoint's first argument, NULL, 0) */
 			{ .code = BPF_LDX | BPF_MEM | BPF_DW,
-			  .dst_reg = BPF_REG_1,
+			  .dst_reg = BPF_REG_2,
 			  .src_reg = BPF_REG_1 },
 			{ .code = BPF_LD | BPF_DW | BPF_IMM,
-			  .dst_reg = BPF_REG_2,
+			  .dst_reg = BPF_REG_1,
 			  .src_reg = BPF_PSEUDO_MAP_FD,
 			  .imm = map_fd },
 			{ 0 },
@@ -281,8 +281,15 @@ static bool sk_storage_works(const struct btf *vmlinux, char *why, size_t len)
 		LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_RAW_TP,
 			    .attach_btf_id = id);
 
+		char vlog[1024] = "";
+
+		popts.log_buf = vlog;
+		popts.log_size = sizeof(vlog);
+		popts.log_level = verbose_level >= 1;
 		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rstwatch_probe", "GPL", insns,
 				   sizeof(insns) / sizeof(insns[0]), &popts);
+		if (fd < 0 && vlog[0])
+			log_info("socket storage probe: %s", vlog);
 	}
 	ok = fd >= 0;
 	if (!ok)
