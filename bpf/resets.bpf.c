@@ -337,8 +337,14 @@ static __always_inline void owner_record(struct sock *sk)
 			map_stat_inc(RSTW_MAP_SK_OWNERS, RSTW_MS_FULL);
 			return;
 		}
-		if (old->tgid != tgid)
-			task_fill(old);
+		if (old->tgid == tgid)
+			return;
+		/*
+		 * A TIME_WAIT socket copies the cookie when it is born, before
+		 * owner_handoff() runs: make the cookie now, so that the two agree.
+		 */
+		bpf_get_socket_cookie(sk);
+		task_fill(old);
 		return;
 	}
 	key = owner_key(sk, false);
