@@ -464,9 +464,11 @@ tuple() {
 #            fexit on tcp_check_req, which needs bpf_get_func_ret (5.17)
 #   cookie   bpf_get_socket_cookie in tracing programs (5.12): owners keyed
 #            by socket cookie, else by socket address
+#   skowners bpf_sk_storage_get in tracing programs (5.11) and cookies (5.12):
+#            owners kept on the socket, else in the keyed LRU map
 offers() {
 	case $K:$1 in
-	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie) echo no ;;
+	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie | 5.10:skowners) echo no ;;
 	*) echo ok ;;
 	esac
 }
@@ -485,7 +487,8 @@ check_says() {
 check_features() {
 	local r=$1 run=$2 f text got warn
 	for f in "receive|tp_btf/tcp_receive_reset" "ctx|process vs softirq context" \
-		"rdrop|refused RSTs" "ldrop|listen drops"; do
+		"rdrop|refused RSTs" "ldrop|listen drops" \
+		"skowners|owners kept on the socket (socket-local storage)"; do
 		text=${f#*|}
 		got=$(check_says "$r" "$text")
 		check "$run: rstwatch check: $text" "${got:-missing}" "$(offers "${f%%|*}")"
