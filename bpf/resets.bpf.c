@@ -40,15 +40,25 @@ const volatile bool sample_events = true;
 const volatile bool have_cookie_helper = true;
 /* kfree_skb has its 4th argument, the receiving socket (rx_sk) */
 const volatile bool kfree_has_rx_sk = false;
+/*
+ * Owners are kept on the socket itself (socket-local storage from tracing
+ * programs, 5.11+, with cookies, 5.12+): nothing to evict, gone with the
+ * socket.  Only a socket turning into TIME_WAIT hands its owner to the keyed
+ * map, by cookie.  False: every owner is in the keyed map.
+ */
+const volatile bool owners_on_socket = false;
+/* syscall number -> enum rstw_sysclass (the loader fills it from user/cause.c) */
+const volatile __u8 syscall_class[RSTW_SYSCALL_TABLE] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by the loader */
 } events SEC(".maps");
 
+/* Capacities of the keyed maps: chosen by the loader from the host (user/maps.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 4096);
 	__type(key, __u32); /* fact key */
 	__type(value, __u64);
 } counts SEC(".maps");
@@ -60,13 +70,32 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* socket cookie -> the process seen using the socket in process context */
+/* per map: failed inserts, and LRU inserts/deletes (enum rstw_map_id, rstw_map_stat) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RSTW_MAP__COUNT *RSTW_MS__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} map_stats SEC(".maps");
+
+/*
+ * socket cookie (or address, before 5.12) -> the process seen using the
+ * socket in process context.  With owners_on_socket, only TIME_WAIT sockets.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536); /* resized by the loader */
+	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct rstw_task);
 } owners SEC(".maps");
+
+/* The same on the socket itself, where owners_on_socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rstw_task);
+} sk_owners SEC(".maps");
 
 /* (netns, port) -> owner of the socket listening there */
 struct {
@@ -86,11 +115,34 @@ static __always_inline void stat_inc(__u32 slot)
 		__sync_fetch_and_add(v, 1);
 }
 
+static __always_inline void map_stat_inc(__u32 map, __u32 stat)
+{
+	__u32 slot = map * RSTW_MS__COUNT + stat;
+	__u64 *v = bpf_map_lookup_elem(&map_stats, &slot);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/*
+ * Insert or replace KEY in an LRU map, counting new keys (evictions are what
+ * was inserted, less what was deleted, less what is left: user/maps.c) and
+ * failures.  EXISTED: the caller looked KEY up and found it.
+ */
+static __always_inline void lru_update(void *map, __u32 id, const void *key, const void *val,
+				       bool existed)
+{
+	if (bpf_map_update_elem(map, key, val, BPF_ANY))
+		map_stat_inc(id, RSTW_MS_FULL);
+	else if (!existed)
+		map_stat_inc(id, RSTW_MS_INSERTED);
+}
+
 /*
  * Add one to KEY's count in a per-CPU hash of counters, creating it if
  * needed; another CPU may create it first.  A full map is counted as lost.
  */
-static __always_inline void percpu_count(void *map, const void *key)
+static __always_inline void percpu_count(void *map, __u32 id, const void *key)
 {
 	__u64 one = 1, *v;
 
@@ -105,7 +157,7 @@ static __always_inline void percpu_count(void *map, const void *key)
 	if (v)
 		__sync_fetch_and_add(v, 1);
 	else
-		stat_inc(RSTW_STAT_COUNT_LOST);
+		map_stat_inc(id, RSTW_MS_FULL);
 }
 
 /* (owner cgroup, fact key) -> count: exact per-service totals */
@@ -120,13 +172,13 @@ static __always_inline void count_service(__u64 cgroup_id, __u32 key)
 {
 	struct rstw_service_key k = { .cgroup_id = cgroup_id, .key = key };
 
-	percpu_count(&service_counts, &k);
+	percpu_count(&service_counts, RSTW_MAP_SERVICE_COUNTS, &k);
 }
 
 /* Exact: the count survives a full ring buffer and a slow reader. */
 static __always_inline void count_key(__u32 key)
 {
-	percpu_count(&counts, &key);
+	percpu_count(&counts, RSTW_MAP_COUNTS, &key);
 }
 
 static __always_inline void task_fill(struct rstw_task *t)
@@ -275,16 +327,51 @@ static __always_inline __u64 owner_key_of(const struct sock *sk, const struct rs
 
 static __always_inline void owner_record(struct sock *sk)
 {
-	__u64 key = owner_key(sk, false);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct rstw_task *old, t = {};
+	__u64 key;
 
+	if (owners_on_socket) {
+		old = bpf_sk_storage_get(&sk_owners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!old) {
+			map_stat_inc(RSTW_MAP_SK_OWNERS, RSTW_MS_FULL);
+			return;
+		}
+		if (old->tgid == tgid)
+			return;
+		/*
+		 * A TIME_WAIT socket copies the cookie when it is born, before
+		 * owner_handoff() runs: make the cookie now, so that the two agree.
+		 */
+		bpf_get_socket_cookie(sk);
+		task_fill(old);
+		return;
+	}
+	key = owner_key(sk, false);
 	old = bpf_map_lookup_elem(&owners, &key);
 	if (old && old->tgid == tgid)
 		return;
 	task_fill(&t);
-	if (bpf_map_update_elem(&owners, &key, &t, BPF_ANY))
-		stat_inc(RSTW_STAT_OWNER_LOST);
+	lru_update(&owners, RSTW_MAP_OWNERS, &key, &t, old != NULL);
+}
+
+/*
+ * A socket leaving FIN_WAIT1/FIN_WAIT2/CLOSING for CLOSE may live on as a
+ * TIME_WAIT socket, which has no socket-local storage but keeps the cookie:
+ * hand its owner to the keyed map.
+ */
+static __always_inline void owner_handoff(struct sock *sk)
+{
+	struct rstw_task *o;
+	__u64 key;
+
+	if (!owners_on_socket)
+		return;
+	o = bpf_sk_storage_get(&sk_owners, sk, NULL, 0);
+	if (!o)
+		return;
+	key = bpf_get_socket_cookie(sk);
+	lru_update(&owners, RSTW_MAP_OWNERS, &key, o, bpf_map_lookup_elem(&owners, &key) != NULL);
 }
 
 static __always_inline __u32 sk_facts_of(struct sock *sk, struct rstw_event *e, bool kprobe)
@@ -386,14 +473,21 @@ static __always_inline struct rstw_listener *listener_of(__u32 netns, __u16 port
 	return bpf_map_lookup_elem(&listeners, &lk);
 }
 
-static __always_inline void owner_lookup(struct rstw_event *e, __u64 key)
+/*
+ * The owner of a socket: SK (BTF-typed, NULL from kprobes and XDP) where the
+ * owner is kept on the socket, else KEY in the keyed map.
+ */
+static __always_inline void owner_lookup(struct rstw_event *e, struct sock *sk, __u64 key)
 {
+	struct rstw_task *o = NULL;
 	struct rstw_listener *l;
-	struct rstw_task *o;
 
 	if (!key)
 		return;
-	o = bpf_map_lookup_elem(&owners, &key);
+	if (owners_on_socket && sk && e->state != TCP_TIME_WAIT && e->state != TCP_NEW_SYN_RECV)
+		o = bpf_sk_storage_get(&sk_owners, sk, NULL, 0);
+	else
+		o = bpf_map_lookup_elem(&owners, &key);
 	if (o) {
 		e->owner = *o;
 		e->owner_src = RSTW_OWNER_TRACKED;
@@ -425,16 +519,17 @@ static __always_inline void last_listener_lookup(struct rstw_event *e)
 static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32 dir, __u32 facts,
 				      __u32 slot)
 {
-	__u32 sysnr = RSTW_SYSCALL_NONE;
+	__u32 sysclass = RSTW_SYSC_NONE;
 	struct rstw_event *e;
 
 	if (facts & RSTW_F_TASK) {
-		if (tmpl->syscall_nr >= 0 && (__u32)tmpl->syscall_nr < RSTW_SYSCALL_NONE)
-			sysnr = tmpl->syscall_nr;
+		__u32 nr = (__u32)tmpl->syscall_nr;
+
+		sysclass = nr < RSTW_SYSCALL_TABLE ? syscall_class[nr] : RSTW_SYSC_OTHER;
 	}
 	/* the reason slot: sk_rst_reason for resets, the drop class for dropped RSTs */
-	tmpl->key =
-		rstw_key_make(dir, slot, tmpl->state, facts, sysnr) | kind << RSTW_KEY_KIND_SHIFT;
+	tmpl->key = rstw_key_make(dir, slot, tmpl->state, facts, sysclass) |
+		    kind << RSTW_KEY_KIND_SHIFT;
 	count_key(tmpl->key);
 	/* the service: the socket's owner, else the task in its own syscall */
 	if (tmpl->owner_src == RSTW_OWNER_TRACKED || tmpl->owner_src == RSTW_OWNER_LISTENER)
@@ -586,7 +681,7 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		tuple_from_sk(sk, e);
 	}
 	if (sk)
-		owner_lookup(e, owner_key_of(sk, e));
+		owner_lookup(e, kprobe ? NULL : sk, owner_key_of(sk, e));
 	else if (facts & RSTW_F_SYN)
 		last_listener_lookup(e);
 	if (facts & RSTW_F_SEGMENT)
@@ -690,7 +785,7 @@ int BPF_PROG(receive_reset, struct sock *sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);
 	tuple_from_sk(sk, e);
-	owner_lookup(e, owner_key_of(sk, e));
+	owner_lookup(e, sk, owner_key_of(sk, e));
 	if (p && (e->state == TCP_FIN_WAIT1 || e->state == TCP_FIN_WAIT2) &&
 	    (facts & RSTW_F_RCV_SHUT)) {
 		__builtin_memcpy(&p->ev, e, sizeof(*e));
@@ -738,7 +833,13 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 		 * it sends its reset, which still needs the owner.  Sockets of
 		 * connect() and listen() are recorded at birth anyway.
 		 */
-		bpf_map_delete_elem(&owners, &key);
+		if (bpf_map_delete_elem(&owners, &key) == 0)
+			map_stat_inc(RSTW_MAP_OWNERS, RSTW_MS_DELETED);
+	}
+	if (newstate == TCP_CLOSE &&
+	    (oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING)) {
+		owner_handoff(sk);
+		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE && is_tcp_stream(sk)) {
 		struct rstw_listener *l;
@@ -763,8 +864,7 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 		lk.netns = netns_of_sk(sk);
 		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 		task_fill(&l.owner);
-		if (bpf_map_update_elem(&listeners, &lk, &l, BPF_ANY))
-			stat_inc(RSTW_STAT_OWNER_LOST);
+		lru_update(&listeners, RSTW_MAP_LISTENERS, &lk, &l, listener_of(lk.netns, lk.port));
 	}
 	return 0;
 }
@@ -803,7 +903,7 @@ static __always_inline void emit_drop(struct sk_buff *skb, struct sock *sk, __u3
 		facts |= RSTW_F_SYN;
 	if (sk) {
 		facts |= sk_facts(sk, e);
-		owner_lookup(e, owner_key_of(sk, e));
+		owner_lookup(e, sk, owner_key_of(sk, e));
 	}
 	if (!e->netns)
 		e->netns = netns_of_skb(skb, false);

@@ -76,7 +76,7 @@ static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)
 {
 	struct rstw_wire_key k = { .netns = netns, .ifindex = ifindex, .dir = dir };
 
-	percpu_count(&wire_counts, &k);
+	percpu_count(&wire_counts, RSTW_MAP_WIRE_COUNTS, &k);
 }
 
 /* A scratch event for the wire: no task (these run in softirq, not for one). */
@@ -179,7 +179,7 @@ int xdp_rst_in(struct xdp_md *ctx)
 			e->netns = netns;
 			e->state = TCP_TIME_WAIT;
 			e->cookie = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_cookie.counter);
-			owner_lookup(e, have_cookie_helper ? e->cookie : 0);
+			owner_lookup(e, NULL, have_cookie_helper ? e->cookie : 0);
 			emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, RSTW_F_SEGMENT, cls);
 		}
 	}

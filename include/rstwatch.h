@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RSTW_ABI_VERSION 2
+#define RSTW_ABI_VERSION 3
 #define RSTW_COMM_LEN 16
 
 enum rstw_dir {
@@ -36,8 +36,22 @@ enum rstw_dir {
 #define RSTW_EVID_CLOSED_DEAD 60u /* orphaned by close(), reset in the same call */
 #define RSTW_EVID_NEVER_ACCEPTED 59u /* in a syscall, never had a file (listener closing) */
 #define RSTW_EVID_MIN 59u
-/* Syscall slot when not in process context, or the number does not fit. */
-#define RSTW_SYSCALL_NONE 0x3ffu
+/*
+ * The syscall in progress, as far as attribution needs it: a class, not the
+ * number (the number would multiply the counter keys by every syscall that
+ * can reset; the sampled event carries it, in syscall_nr).  The loader fills
+ * the BPF side's number -> class table from user/cause.c.
+ */
+enum rstw_sysclass {
+	RSTW_SYSC_NONE = 0, /* not in process context */
+	RSTW_SYSC_OTHER = 1, /* some other syscall, or one this table does not know */
+	RSTW_SYSC_CLOSE = 2, /* close, exit, close_range, shutdown: the socket is released */
+	RSTW_SYSC_CONNECT = 3, /* connect (AF_UNSPEC disconnects) */
+	RSTW_SYSC_NETLINK = 4, /* a write that may carry SOCK_DESTROY (ss -K) */
+	RSTW_SYSC__COUNT,
+};
+/* Syscall numbers the class table covers (x86-64 uses fewer than 512). */
+#define RSTW_SYSCALL_TABLE 512
 
 /* Raw facts about the socket and context of a reset (bits of the fact key). */
 enum rstw_fact {
@@ -89,7 +103,7 @@ enum rstw_rst_drop {
 
 /*
  * Fact key layout: facts 0-7, TCP state 8-11 (0 = no socket), kernel reason
- * 12-17, direction 18, syscall number 19-28, kind 29-30.
+ * 12-17, direction 18, syscall class 19-21, 22-28 zero, kind 29-30.
  */
 #define RSTW_KEY_FACTS_SHIFT 0
 #define RSTW_KEY_STATE_SHIFT 8
@@ -98,16 +112,15 @@ enum rstw_rst_drop {
 #define RSTW_KEY_SYSCALL_SHIFT 19
 #define RSTW_KEY_KIND_SHIFT 29
 
-static inline __u32 rstw_key_make(__u32 dir, __u32 reason, __u32 state, __u32 facts,
-				  __u32 syscall_nr)
+static inline __u32 rstw_key_make(__u32 dir, __u32 reason, __u32 state, __u32 facts, __u32 sysclass)
 {
 	if (reason > RSTW_REASON_NONE)
 		reason = RSTW_REASON_NONE;
-	if (syscall_nr > RSTW_SYSCALL_NONE)
-		syscall_nr = RSTW_SYSCALL_NONE;
+	if (sysclass >= RSTW_SYSC__COUNT)
+		sysclass = RSTW_SYSC_OTHER;
 	return (facts & 0xffu) | (state & 0xfu) << RSTW_KEY_STATE_SHIFT |
 	       reason << RSTW_KEY_REASON_SHIFT | (dir & 1u) << RSTW_KEY_DIR_SHIFT |
-	       syscall_nr << RSTW_KEY_SYSCALL_SHIFT;
+	       sysclass << RSTW_KEY_SYSCALL_SHIFT;
 }
 
 static inline __u32 rstw_key_facts(__u32 key)
@@ -126,9 +139,9 @@ static inline __u32 rstw_key_dir(__u32 key)
 {
 	return (key >> RSTW_KEY_DIR_SHIFT) & 1u;
 }
-static inline __u32 rstw_key_syscall(__u32 key)
+static inline __u32 rstw_key_sysclass(__u32 key)
 {
-	return (key >> RSTW_KEY_SYSCALL_SHIFT) & 0x3ffu;
+	return (key >> RSTW_KEY_SYSCALL_SHIFT) & 7u;
 }
 static inline __u32 rstw_key_kind(__u32 key)
 {
@@ -139,10 +152,30 @@ static inline __u32 rstw_key_kind(__u32 key)
 enum rstw_stat {
 	RSTW_STAT_EVENTS = 0, /* events submitted to the ring buffer */
 	RSTW_STAT_RB_LOST, /* ring buffer reserve failed: sample lost, count kept */
-	RSTW_STAT_COUNT_LOST, /* counter map full: a count was lost */
-	RSTW_STAT_OWNER_LOST, /* owner map update failed */
 	RSTW_STAT_NOT_RECEIVED, /* tcp_receive_reset fired for an abort on data: no RST arrived */
 	RSTW_STAT_MAX,
+};
+
+/*
+ * The maps an insert can fail in (or, for an LRU map, evict from to make
+ * room): the index of the per-CPU `map_stats` array is map * RSTW_MS__COUNT +
+ * stat.  user/maps.c names them as the BPF side does.
+ */
+enum rstw_map_id {
+	RSTW_MAP_COUNTS = 0, /* per fact key: the exact totals */
+	RSTW_MAP_SERVICE_COUNTS, /* per (cgroup, fact key) */
+	RSTW_MAP_WIRE_COUNTS, /* per (netns, interface, direction) */
+	RSTW_MAP_OWNERS, /* LRU, keyed owners: every socket, or only TIME_WAIT ones */
+	RSTW_MAP_SK_OWNERS, /* socket-local storage: its allocation failed */
+	RSTW_MAP_LISTENERS, /* LRU, (netns, port) -> listener */
+	RSTW_MAP__COUNT,
+};
+
+enum rstw_map_stat {
+	RSTW_MS_FULL = 0, /* an insert failed: the map was full (or out of memory) */
+	RSTW_MS_INSERTED, /* LRU maps: new keys inserted */
+	RSTW_MS_DELETED, /* LRU maps: keys deleted on purpose */
+	RSTW_MS__COUNT,
 };
 
 /* Where the owner fields of an event came from. */

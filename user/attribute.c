@@ -6,15 +6,23 @@
 
 enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct cause_input *in)
 {
-	uint32_t sysnr = rstw_key_syscall(key);
-
 	in->key = key;
 	/* the reason slot names an sk_rst_reason only for resets */
 	in->reason = rstw_key_kind(key) == RSTW_KIND_RESET ? reasons_name(r, rstw_key_reason(key)) :
 							     NULL;
-	in->syscall = sysnr == RSTW_SYSCALL_NONE ? NULL : syscall_name(sysnr);
+	in->syscall = NULL; /* counts know the syscall's class only */
 	in->evidence = cause_evidence_of(key, in->reason);
 	return cause_attribute(in);
+}
+
+enum rstw_cause attribute_event(const struct reasons *r, const struct rstw_event *e,
+				struct cause_input *in)
+{
+	enum rstw_cause c = attribute_key(r, e->key, in);
+
+	if (rstw_key_facts(e->key) & RSTW_F_TASK)
+		in->syscall = syscall_name(e->syscall_nr);
+	return c;
 }
 
 void tally_by_cause(const struct reasons *r, const struct key_count *keys, int n,

@@ -11,6 +11,9 @@
 
 /* Fills *in (names from BTF and the syscall table) and returns the cause. */
 enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct cause_input *in);
+/* The same for a sampled event: its syscall's name too (for the context shown). */
+enum rstw_cause attribute_event(const struct reasons *r, const struct rstw_event *e,
+				struct cause_input *in);
 
 /* Exact totals by direction and cause from the kernel's per-key counts. */
 void tally_by_cause(const struct reasons *r, const struct key_count *keys, int n,

@@ -11,11 +11,13 @@
 #include <stdint.h>
 
 #include "causes.h"
+#include "rstwatch.h"
 
 struct cause_input {
 	uint32_t key; /* fact key (include/rstwatch.h) */
 	const char *reason; /* kernel reason name without prefix, NULL if none */
-	const char *syscall; /* syscall name if in process context, else NULL */
+	const char *syscall; /* syscall name of a sampled event in process context, else NULL
+			      * (for the context shown; attribution reads the key's class) */
 	uint32_t evidence; /* RSTW_EVID_* when the kernel gave no reason, else 0 */
 };
 
@@ -27,6 +29,9 @@ const char *cause_evidence_name(uint32_t evidence);
 void cause_facts_names(uint32_t key, char *buf, size_t len);
 
 enum rstw_cause cause_attribute(const struct cause_input *in);
+
+/* The class of a syscall, as the fact key carries it (NULL: RSTW_SYSC_OTHER). */
+enum rstw_sysclass cause_syscall_class(const char *name);
 
 /*
  * Where the kernel was: "syscall:close", "process", "softirq", "timer", or

@@ -239,6 +239,12 @@ static void print_hooks(const struct facts *f, const struct loader *l, const str
 		   l->cookies ?
 			   "by socket cookie" :
 			   "by socket address: no socket cookies in tracing programs before 5.12");
+	print_hook(f, "owners_on_socket", l->owners_on_socket,
+		   "owners kept on the socket (socket-local storage)",
+		   l->owners_on_socket ? "sk_storage" : NULL,
+		   l->owners_on_socket ?
+			   "nothing to evict; TIME_WAIT sockets in the keyed owners map" :
+			   l->owners_why);
 	print_hook(f, "owner_io", l->owner_io,
 		   "owner tracking: tp_btf/sock_send_length, sock_recv_length",
 		   l->owner_io ? "tp_btf" : NULL,

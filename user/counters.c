@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "counters.h"
+#include "loader.h"
+#include "maps.h"
 
 static uint64_t sum_percpu(const uint64_t *v, int ncpu)
 {
@@ -65,6 +67,62 @@ int counters_read(int fd, struct key_count *out, size_t max)
 		return 0;
 	err = counters_each(fd, sizeof(uint32_t), read_one, &c);
 	return err < 0 ? err : (int)c.n;
+}
+
+int counters_read_all(int fd, struct key_count **out)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int err;
+
+	*out = NULL;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err)
+		return err;
+	*out = calloc(info.max_entries ? info.max_entries : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	return counters_read(fd, *out, info.max_entries);
+}
+
+/* Keys in a map now (bounded: a map that changes meanwhile may repeat some). */
+static uint64_t live_keys(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	unsigned char key[64], next[64];
+	uint64_t n = 0;
+	void *prev = NULL;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size > sizeof(key))
+		return 0;
+	while (n < 2ull * info.max_entries && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, info.key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+void counters_map_losses(const struct loader *l, uint64_t lost[RSTW_MAP__COUNT])
+{
+	int fd = loader_map_stats_fd(l);
+
+	for (int m = 0; m < RSTW_MAP__COUNT; m++) {
+		uint64_t now = counters_stat(fd, m * RSTW_MS__COUNT + RSTW_MS_FULL);
+
+		if (maps_is_lru(m)) {
+			uint64_t gone = counters_stat(fd, m * RSTW_MS__COUNT + RSTW_MS_DELETED);
+			uint64_t live = live_keys(loader_map_fd(l, m));
+			/* read last: every key counted live was inserted before */
+			uint64_t in = counters_stat(fd, m * RSTW_MS__COUNT + RSTW_MS_INSERTED);
+
+			if (in > gone + live)
+				now += in - gone - live;
+		}
+		if (now > lost[m])
+			lost[m] = now;
+	}
 }
 
 uint64_t counters_stat(int fd, uint32_t slot)

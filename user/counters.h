@@ -25,7 +25,22 @@ int counters_each(int fd, size_t key_size, counters_fn fn, void *arg);
  * -errno; *out is filled with at most max entries.
  */
 int counters_read(int counts_fd, struct key_count *out, size_t max);
+/*
+ * The same for every key the map can hold: *out is allocated for the map's
+ * capacity (the loader's choice) and freed by the caller, also on error.
+ */
+int counters_read_all(int counts_fd, struct key_count **out);
 /* Sum one slot of the per-CPU stats array. */
 uint64_t counters_stat(int stats_fd, uint32_t slot);
+
+struct loader;
+/*
+ * Entries each map lost since load: failed inserts, and for LRU maps the
+ * entries evicted to make room, which the kernel does not count: new keys
+ * inserted, less keys deleted, less keys left.  That difference is read
+ * while the map changes, so lost[] only ever grows: pass the previous values
+ * in (zeros at first).
+ */
+void counters_map_losses(const struct loader *l, uint64_t lost[RSTW_MAP__COUNT]);
 
 #endif

@@ -17,11 +17,14 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cause.h"
 #include "loader.h"
+#include "maps.h"
 #include "opts.h"
 #include "log.h"
 #include "resets.skel.h"
 #include "resets_compat.skel.h"
+#include "syscalls.h"
 
 /* the smallest ring buffer: one page */
 #define RINGBUF_COUNT_ONLY_BYTES 4096
@@ -230,6 +233,134 @@ static bool cookie_helper_works(const struct btf *btf)
 	return errno != EINVAL;
 }
 
+/*
+ * May tracing programs keep state on a socket (bpf_sk_storage_get, 5.11+)?
+ * Load one that does, on the owner-tracking tracepoint, with a socket-local
+ * storage map of its own.  *why says why not.
+ */
+static bool sk_storage_works(const struct btf *vmlinux, char *why, size_t len)
+{
+	int id = btf__find_by_name_kind(vmlinux, "btf_trace_inet_sock_set_state", BTF_KIND_TYPEDEF);
+	int map_fd = -1, fd = -1, int_id;
+	struct btf *btf = NULL;
+	bool ok = false;
+
+	if (id < 0) {
+		snprintf(why, len, "no inet_sock_set_state tracepoint");
+		return false;
+	}
+	btf = btf__new_empty();
+	int_id = btf ? btf__add_int(btf, "int", 4, BTF_INT_SIGNED) : -ENOMEM;
+	if (int_id < 0 || btf__load_into_kernel(btf)) {
+		snprintf(why, len, "cannot load BTF: %s", strerror(errno));
+		goto out;
+	}
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, mopts, .btf_fd = btf__fd(btf),
+			    .btf_key_type_id = int_id, .btf_value_type_id = int_id,
+			    .map_flags = BPF_F_NO_PREALLOC);
+
+		map_fd = bpf_map_create(BPF_MAP_TYPE_SK_STORAGE, "rstw_probe", 4, 4, 0, &mopts);
+	}
+	if (map_fd < 0) {
+		snprintf(why, len, "no socket-local storage maps: %s", strerror(errno));
+		goto out;
+	}
+	{
+		const struct bpf_insn insns[] = {
+			/* bpf_sk_storage_get(map, the tracepoint's first argument, NULL, 0) */
+			{ .code = BPF_LDX | BPF_MEM | BPF_DW,
+			  .dst_reg = BPF_REG_2,
+			  .src_reg = BPF_REG_1 },
+			{ .code = BPF_LD | BPF_DW | BPF_IMM,
+			  .dst_reg = BPF_REG_1,
+			  .src_reg = BPF_PSEUDO_MAP_FD,
+			  .imm = map_fd },
+			{ 0 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 0 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4, .imm = 0 },
+			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_sk_storage_get },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_RAW_TP,
+			    .attach_btf_id = id);
+
+		char vlog[1024] = "";
+
+		popts.log_buf = vlog;
+		popts.log_size = sizeof(vlog);
+		popts.log_level = verbose_level >= 1;
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rstwatch_probe", "GPL", insns,
+				   sizeof(insns) / sizeof(insns[0]), &popts);
+		if (fd < 0 && vlog[0])
+			log_info("socket storage probe: %s", vlog);
+	}
+	ok = fd >= 0;
+	if (!ok)
+		snprintf(why, len, "not from tracing programs (Linux 5.11+): %s", strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (map_fd >= 0)
+		close(map_fd);
+	btf__free(btf);
+	return ok;
+}
+
+/* A number from the first line of FILE, or 0. */
+static uint64_t file_u64(const char *path, const char *prefix)
+{
+	char line[256];
+	uint64_t v = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			v = strtoull(line + strlen(prefix), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* Every keyed map's capacity: the host's default, or --map-entries. */
+static void size_maps(struct loader *l, const struct opts *o)
+{
+	struct maps_host h = {
+		.ncpu = libbpf_num_possible_cpus(),
+		.mem_kib = file_u64("/proc/meminfo", "MemTotal:"),
+		.tw_buckets = file_u64("/proc/sys/net/ipv4/tcp_max_tw_buckets", ""),
+		.owners_on_socket = l->owners_on_socket,
+	};
+	struct bpf_map *maps[RSTW_MAP__COUNT] = {
+		[RSTW_MAP_COUNTS] = l->skel->maps.counts,
+		[RSTW_MAP_SERVICE_COUNTS] = l->skel->maps.service_counts,
+		[RSTW_MAP_WIRE_COUNTS] = l->skel->maps.wire_counts,
+		[RSTW_MAP_OWNERS] = l->skel->maps.owners,
+		[RSTW_MAP_LISTENERS] = l->skel->maps.listeners,
+	};
+
+	maps_default_entries(&h, l->map_entries);
+	for (int m = 0; m < RSTW_MAP__COUNT; m++) {
+		if (!maps_sized(m))
+			continue;
+		if (o->map_entries[m])
+			l->map_entries[m] = o->map_entries[m];
+		bpf_map__set_max_entries(maps[m], l->map_entries[m]);
+	}
+}
+
+/* The BPF side's syscall number -> class table, from user/cause.c's sets. */
+static void fill_syscall_classes(struct loader *l)
+{
+	for (int nr = 0; nr < RSTW_SYSCALL_TABLE; nr++)
+		l->skel->rodata->syscall_class[nr] = (uint8_t)cause_syscall_class(syscall_name(nr));
+}
+
 /* Choose how resets without a full socket are seen; sets autoload. */
 static int choose_rung(struct loader *l, int fallback)
 {
@@ -367,6 +498,20 @@ int loader_start(struct loader *l, const struct opts *o)
 	if (!l->cookies)
 		log_info("no socket cookies in tracing programs (Linux 5.12+): owners are keyed by "
 			 "socket address, TIME_WAIT sockets have none, sock_cookie is mostly null");
+
+	/* the TIME_WAIT handoff is by cookie: socket storage only with cookies */
+	if (disabled & DISABLE_SK_STORAGE)
+		snprintf(l->owners_why, sizeof(l->owners_why), "--disable sk-storage");
+	else if (!l->cookies)
+		snprintf(l->owners_why, sizeof(l->owners_why), "no socket cookies (Linux 5.12+)");
+	else
+		l->owners_on_socket =
+			sk_storage_works(l->vmlinux, l->owners_why, sizeof(l->owners_why));
+	l->skel->rodata->owners_on_socket = l->owners_on_socket;
+	if (!l->owners_on_socket)
+		log_info("owners in a keyed LRU map, not on the socket: %s", l->owners_why);
+	size_maps(l, o);
+	fill_syscall_classes(l);
 
 	l->ctx_known = task_ctx_supported(l->vmlinux);
 	l->skel->rodata->have_task_ctx = l->ctx_known;
@@ -540,4 +685,30 @@ int loader_counts_fd(const struct loader *l)
 int loader_stats_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.stats);
+}
+
+int loader_map_stats_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.map_stats);
+}
+
+int loader_map_fd(const struct loader *l, enum rstw_map_id id)
+{
+	switch (id) {
+	case RSTW_MAP_COUNTS:
+		return bpf_map__fd(l->skel->maps.counts);
+	case RSTW_MAP_SERVICE_COUNTS:
+		return bpf_map__fd(l->skel->maps.service_counts);
+	case RSTW_MAP_WIRE_COUNTS:
+		return bpf_map__fd(l->skel->maps.wire_counts);
+	case RSTW_MAP_OWNERS:
+		return bpf_map__fd(l->skel->maps.owners);
+	case RSTW_MAP_SK_OWNERS:
+		return bpf_map__fd(l->skel->maps.sk_owners);
+	case RSTW_MAP_LISTENERS:
+		return bpf_map__fd(l->skel->maps.listeners);
+	case RSTW_MAP__COUNT:
+		break;
+	}
+	return -1;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "reasons.h"
+#include "rstwatch.h"
 
 struct resets_bpf;
 struct btf;
@@ -32,6 +33,9 @@ struct loader {
 	bool have_rst_drops; /* kfree_skb with the reasons of refused RSTs attached */
 	bool sample; /* events go to the ring buffer (not serve without --log) */
 	bool cookies; /* tracing programs get socket cookies (5.12+) */
+	bool owners_on_socket; /* owners in socket-local storage, not a keyed map */
+	char owners_why[64]; /* why not, or "" */
+	uint32_t map_entries[RSTW_MAP__COUNT]; /* capacities the loader chose, 0 if none */
 	enum send_rung rung;
 	char rung_why[96]; /* why fentry was not used in auto mode, or "" */
 };
@@ -53,6 +57,9 @@ void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);
 int loader_counts_fd(const struct loader *l);
 int loader_stats_fd(const struct loader *l);
+/* The BPF map behind a map id (for user/counters.c's loss accounting). */
+int loader_map_fd(const struct loader *l, enum rstw_map_id id);
+int loader_map_stats_fd(const struct loader *l);
 
 /* Value of an enumerator in the kernel's BTF, or -1. */
 long long loader_btf_enum_value(const struct btf *btf, const char *enum_name, const char *value);

@@ -19,6 +19,7 @@
 #include "json_writer.h"
 #include "loader.h"
 #include "log.h"
+#include "maps.h"
 #include "opts.h"
 #include "pipeline.h"
 #include "report.h"
@@ -29,7 +30,6 @@
 #include "top.h"
 #include "wire.h"
 
-#define MAX_KEYS 16384
 #define OUT_BUFFER_BYTES (1u << 20)
 
 static volatile sig_atomic_t exiting, reload;
@@ -44,6 +44,7 @@ struct watch {
 	uint64_t shown;
 	uint64_t decode_errors;
 	uint64_t lost_reported;
+	uint64_t map_lost[RSTW_MAP__COUNT], map_lost_reported[RSTW_MAP__COUNT];
 	FILE *out; /* events: stdout, or serve's --log file, or NULL */
 	struct serve *serve; /* serve mode */
 	void *top; /* top mode: the events go there */
@@ -117,18 +118,31 @@ static void report_losses(struct watch *w)
 			 (unsigned long long)(lost - w->lost_reported), (unsigned long long)lost);
 		w->lost_reported = lost;
 	}
+	counters_map_losses(w->l, w->map_lost);
+	for (int m = 0; m < RSTW_MAP__COUNT; m++) {
+		if (w->map_lost[m] <= w->map_lost_reported[m])
+			continue;
+		log_warn("map %s full: %llu entries lost, %llu in total (capacity %u; "
+			 "--map-entries %s=N)%s",
+			 maps_name(m),
+			 (unsigned long long)(w->map_lost[m] - w->map_lost_reported[m]),
+			 (unsigned long long)w->map_lost[m], w->l->map_entries[m], maps_name(m),
+			 m == RSTW_MAP_COUNTS ? ": counts are no longer exact" : "");
+		w->map_lost_reported[m] = w->map_lost[m];
+	}
 }
 
 /* The exit summary: text (unless --no-summary), and JSON with --summary-json. */
 static void print_summary(struct watch *w)
 {
-	static struct key_count keys[MAX_KEYS];
+	struct key_count *keys;
 	struct run_summary s = {};
 	FILE *f = w->o->json ? stderr : stdout;
-	int n = counters_read(loader_counts_fd(w->l), keys, MAX_KEYS);
+	int n = counters_read_all(loader_counts_fd(w->l), &keys);
 
 	if (n < 0) {
 		log_warn("cannot read counters: %s", strerror(-n));
+		free(keys);
 		return;
 	}
 	tally_by_cause(&w->l->reasons, keys, n, s.by_cause);
@@ -137,6 +151,8 @@ static void print_summary(struct watch *w)
 	s.shown = w->shown;
 	s.lost = counters_stat(loader_stats_fd(w->l), RSTW_STAT_RB_LOST);
 	s.malformed = w->decode_errors;
+	free(keys);
+	counters_map_losses(w->l, s.map_lost);
 	summary_write(&s, w->o->no_summary ? NULL : f, w->summary);
 	if (w->summary && fflush(w->summary))
 		log_err("--summary-json %s: %s", w->o->summary_json, strerror(errno));
@@ -222,9 +238,10 @@ static void reload_config(struct opts *o)
 	if ((n.listen && (!o->listen || strcmp(n.listen, o->listen))) || (!n.listen && o->listen) ||
 	    n.disabled != o->disabled || n.xdp_mode != o->xdp_mode ||
 	    n.ringbuf_bytes != o->ringbuf_bytes ||
+	    memcmp(n.map_entries, o->map_entries, sizeof(n.map_entries)) ||
 	    (n.ifaces ? !o->ifaces || strcmp(n.ifaces, o->ifaces) : o->ifaces != NULL))
-		log_warn("reload: listen, interface, xdp-mode, disable and ringbuf-size apply "
-			 "after a restart");
+		log_warn("reload: listen, interface, xdp-mode, disable, ringbuf-size and "
+			 "map-entries apply after a restart");
 	o->pid = n.pid;
 	o->port = n.port;
 	o->netns = n.netns;

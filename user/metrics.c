@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "maps.h"
 #include "metrics.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -115,6 +116,26 @@ static void by_cause(FILE *f, const struct metrics_snapshot *s, const char *name
 	}
 }
 
+/*
+ * Per map: what it lost for want of room (a count lost in counts or
+ * service_counts means those totals are no longer exact), and its capacity.
+ */
+static void map_families(FILE *f, const struct metrics_snapshot *s)
+{
+	family(f, "rstwatch_map_full_total", "counter",
+	       "Entries an in-kernel map lost because it was full: failed inserts, and for LRU maps "
+	       "(owners, listeners) the entries evicted to make room. Should stay 0.");
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		fprintf(f, "rstwatch_map_full_total{map=\"%s\"} %llu\n", maps_name(m),
+			(unsigned long long)s->map_lost[m]);
+	family(f, "rstwatch_map_entries_max", "gauge",
+	       "Capacity of each in-kernel keyed map, as the loader chose it (--map-entries).");
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		if (s->map_entries[m])
+			fprintf(f, "rstwatch_map_entries_max{map=\"%s\"} %u\n", maps_name(m),
+				s->map_entries[m]);
+}
+
 void metrics_render(FILE *f, const struct metrics_snapshot *s)
 {
 	by_cause(f, s, "rstwatch_resets_sent_total", 0, CDIR_SENT,
@@ -173,11 +194,7 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	       "Events in the ring buffer, submitted by the kernel and not yet read.", s->pending);
 	scalar(f, "rstwatch_events_malformed_total", "counter",
 	       "Ring buffer records rejected by validation.", s->malformed);
-	scalar(f, "rstwatch_counts_lost_total", "counter",
-	       "Counts lost because an in-kernel counter map was full (should stay 0).",
-	       s->counts_lost);
-	scalar(f, "rstwatch_owners_lost_total", "counter",
-	       "Socket owners not recorded because the owner map update failed.", s->owners_lost);
+	map_families(f, s);
 	scalar(f, "rstwatch_receive_not_rst_total", "counter",
 	       "tcp_receive_reset firings discarded: the kernel aborting on data, no RST arrived.",
 	       s->not_received);

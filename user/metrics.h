@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "causes.h"
+#include "rstwatch.h"
 
 #define METRICS_MAX_PROGS 16
 #define METRICS_MAX_WIRE 256 /* interface series; later ones count under "other" */
@@ -20,7 +21,7 @@
 
 struct metrics_snapshot {
 	uint64_t by_cause[2][CAUSE__COUNT]; /* [dir][cause], listen drops included */
-	uint64_t events, events_lost, counts_lost, owners_lost, not_received, malformed;
+	uint64_t events, events_lost, not_received, malformed;
 	uint64_t pending; /* submitted by the kernel, not yet consumed */
 	int nprogs;
 	struct {
@@ -44,6 +45,8 @@ struct metrics_snapshot {
 		uint64_t sent, received;
 	} services[METRICS_MAX_SERVICES + 1];
 	int services_folded; /* services counted under "other" */
+	uint64_t map_lost[RSTW_MAP__COUNT]; /* entries lost per map (user/counters.c) */
+	uint32_t map_entries[RSTW_MAP__COUNT]; /* capacities, 0 where none */
 };
 
 /*

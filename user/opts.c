@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maps.h"
 #include "opts.h"
 
 #define RINGBUF_DEFAULT (8u << 20)
@@ -126,7 +127,11 @@ void opts_usage(FILE *f)
 	      "                        else a clsact filter), tcx, clsact\n"
 	      "      --fallback MODE   kernels before 6.10: how to see the resets their\n"
 	      "                        tracepoint misses: auto (default), fentry, kprobe\n"
-	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire\n"
+	      "      --disable HOOKS   turn off optional hooks: receive, owner-io, drops, wire,\n"
+	      "                        sk-storage (owners in a keyed map, not on the socket)\n"
+	      "      --map-entries N|MAP=N[,MAP=N]  capacity of the kernel's keyed maps: all,\n"
+	      "                        or counts, service_counts, wire_counts, owners, listeners\n"
+	      "                        (default: chosen from this host's CPUs and memory)\n"
 	      "      --no-summary      no per-cause summary at exit\n"
 	      "      --summary-json FILE  write the exit summary to FILE as one JSON object\n"
 	      "      --interval SECS   top: seconds between refreshes (default 1)\n"
@@ -177,6 +182,7 @@ enum {
 	OPT_TC_MODE,
 	OPT_SUMMARY_JSON,
 	OPT_DETAILS,
+	OPT_MAP_ENTRIES,
 };
 
 static const struct option longopts[] = {
@@ -194,6 +200,7 @@ static const struct option longopts[] = {
 	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "disable", required_argument, NULL, OPT_DISABLE },
+	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ "interface", required_argument, NULL, 'i' },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "fallback", required_argument, NULL, OPT_FALLBACK },
@@ -241,10 +248,9 @@ static bool add_disabled_hook(const char *item, struct opts *o)
 		const char *name;
 		unsigned int bit;
 	} hooks[] = {
-		{ "receive", DISABLE_RECEIVE },
-		{ "owner-io", DISABLE_OWNER_IO },
-		{ "drops", DISABLE_DROPS },
-		{ "wire", DISABLE_WIRE },
+		{ "receive", DISABLE_RECEIVE },	      { "owner-io", DISABLE_OWNER_IO },
+		{ "drops", DISABLE_DROPS },	      { "wire", DISABLE_WIRE },
+		{ "sk-storage", DISABLE_SK_STORAGE },
 	};
 
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
@@ -446,8 +452,13 @@ again:
 			o->config_path = optarg;
 			break;
 		case OPT_DISABLE:
-			if (!parse_list("--disable", "hook", "(receive, owner-io, drops, wire)",
-					optarg, add_disabled_hook, o, err, errlen))
+			if (!parse_list("--disable", "hook",
+					"(receive, owner-io, drops, wire, sk-storage)", optarg,
+					add_disabled_hook, o, err, errlen))
+				return OPTS_USAGE;
+			break;
+		case OPT_MAP_ENTRIES:
+			if (!maps_parse_entries(optarg, o->map_entries, err, errlen))
 				return OPTS_USAGE;
 			break;
 		case OPT_BTF:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "causes.h"
+#include "rstwatch.h"
 
 enum rstw_cmd {
 	CMD_WATCH = 0, /* stream events (default) */
@@ -34,6 +35,7 @@ struct opts {
 	uint64_t ringbuf_bytes;
 	const char *btf_path; /* kernel BTF; default /sys/kernel/btf/vmlinux */
 	unsigned int disabled; /* DISABLE_* hooks turned off with --disable */
+	uint32_t map_entries[RSTW_MAP__COUNT]; /* --map-entries, 0: the host's default */
 	const char *ifaces; /* -i: interfaces for the wire view, NULL for all */
 	int xdp_mode; /* XDP_MODE_AUTO, _GENERIC, _NATIVE (--xdp-mode) */
 	int tc_mode; /* TC_MODE_AUTO, _TCX, _CLSACT (--tc-mode) */
@@ -54,6 +56,7 @@ enum {
 	DISABLE_OWNER_IO = 1u << 1, /* send/recv owner tracking */
 	DISABLE_DROPS = 1u << 2, /* kfree_skb: refused RSTs, listen drops */
 	DISABLE_WIRE = 1u << 3, /* XDP ingress and TC egress on interfaces */
+	DISABLE_SK_STORAGE = 1u << 4, /* owners in the keyed map, not on the socket */
 };
 
 /* --xdp-mode: auto = generic (see user/wire.c); native only when asked for */

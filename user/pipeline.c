@@ -28,7 +28,7 @@ enum pipeline_result pipeline_run(const struct pipeline *p, const void *data, si
 	if (*st != DECODE_OK)
 		return PIPE_MALFORMED;
 	r->e = e;
-	r->cause = attribute_key(p->reasons, e->key, &in);
+	r->cause = attribute_event(p->reasons, e, &in);
 	r->reason = in.reason;
 	r->evidence = in.evidence;
 	if (rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP)

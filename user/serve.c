@@ -34,7 +34,6 @@
 #include "services.h"
 #include "wire.h"
 
-#define MAX_KEYS 16384
 /* clients served at once; one more closes the oldest (there is room for it) */
 #define HTTP_CLIENTS 64
 #define HTTP_SLOTS (2 * HTTP_CLIENTS)
@@ -406,9 +405,19 @@ static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 	free(w.expired);
 }
 
+/* Map losses only grow (user/counters.c); scrapes run on the one HTTP thread. */
+static uint64_t map_lost[RSTW_MAP__COUNT];
+
+static void snapshot_maps(struct serve *s, struct metrics_snapshot *m)
+{
+	counters_map_losses(s->l, map_lost);
+	memcpy(m->map_lost, map_lost, sizeof(m->map_lost));
+	memcpy(m->map_entries, s->l->map_entries, sizeof(m->map_entries));
+}
+
 static char *render(struct serve *s, size_t *len)
 {
-	static struct key_count keys[MAX_KEYS];
+	struct key_count *keys = NULL;
 	struct metrics_snapshot *m = calloc(1, sizeof(*m));
 	int stats = loader_stats_fd(s->l);
 	uint64_t consumed;
@@ -418,13 +427,11 @@ static char *render(struct serve *s, size_t *len)
 
 	if (!m)
 		return NULL;
-	/* keys[] is shared: scrapes are serialized by the single HTTP thread */
-	n = counters_read(loader_counts_fd(s->l), keys, MAX_KEYS);
+	n = counters_read_all(loader_counts_fd(s->l), &keys);
 	tally_by_cause(&s->l->reasons, keys, n < 0 ? 0 : n, m->by_cause);
+	free(keys);
 	m->events = counters_stat(stats, RSTW_STAT_EVENTS);
 	m->events_lost = counters_stat(stats, RSTW_STAT_RB_LOST);
-	m->counts_lost = counters_stat(stats, RSTW_STAT_COUNT_LOST);
-	m->owners_lost = counters_stat(stats, RSTW_STAT_OWNER_LOST);
 	m->not_received = counters_stat(stats, RSTW_STAT_NOT_RECEIVED);
 	m->malformed = atomic_load_explicit(&s->malformed, memory_order_relaxed);
 	consumed = atomic_load_explicit(&s->consumed, memory_order_relaxed);
@@ -434,6 +441,7 @@ static char *render(struct serve *s, size_t *len)
 	snapshot_progs(s, m);
 	snapshot_wire(s, m);
 	snapshot_services(s, m);
+	snapshot_maps(s, m);
 	f = open_memstream(&buf, len);
 	if (f) {
 		metrics_render(f, m);

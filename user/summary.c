@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "facts.h"
+#include "maps.h"
 #include "summary.h"
 
 static const char *const direction_name[2] = { "sent", "received" };
@@ -60,6 +61,31 @@ static void print_events(const struct facts *f, const struct run_summary *s)
 	}
 }
 
+/* Entries a full kernel map could not take: where counts stop being exact. */
+static void print_map_losses(const struct facts *f, const struct run_summary *s)
+{
+	uint64_t any = 0;
+
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		any += s->map_lost[m];
+	if (f->plain && any) {
+		fprintf(f->plain, "Map entries lost (map full):");
+		for (int m = 0; m < RSTW_MAP__COUNT; m++)
+			if (s->map_lost[m])
+				fprintf(f->plain, " %s %llu", maps_name(m),
+					(unsigned long long)s->map_lost[m]);
+		fprintf(f->plain, "%s\n",
+			s->map_lost[RSTW_MAP_COUNTS] ? " (the counts above are not exact)" : "");
+	}
+	if (f->json) {
+		jw_key(f->json, "map_lost");
+		jw_object_begin(f->json);
+		for (int m = 0; m < RSTW_MAP__COUNT; m++)
+			jw_kv_uint(f->json, maps_name(m), s->map_lost[m]);
+		jw_object_end(f->json);
+	}
+}
+
 void summary_write(const struct run_summary *s, FILE *plain, FILE *json)
 {
 	struct jw jw;
@@ -77,6 +103,7 @@ void summary_write(const struct run_summary *s, FILE *plain, FILE *json)
 	if (json)
 		jw_object_end(&jw);
 	print_events(&f, s);
+	print_map_losses(&f, s);
 	if (json) {
 		jw_object_end(&jw);
 		fputc('\n', json);

@@ -7,11 +7,13 @@
 #include <stdio.h>
 
 #include "causes.h"
+#include "rstwatch.h"
 
 struct run_summary {
 	uint64_t by_cause[2][CAUSE__COUNT]; /* [0] sent, [1] received */
 	uint64_t total; /* every reset the kernel counted, all namespaces */
 	uint64_t shown, lost, malformed; /* events */
+	uint64_t map_lost[RSTW_MAP__COUNT]; /* entries full kernel maps could not take */
 };
 
 /*

@@ -16,7 +16,6 @@
 #include "top.h"
 
 #define TALLY_MAX 512
-#define MAX_KEYS 16384
 
 struct tally {
 	char name[64];
@@ -38,7 +37,6 @@ struct top {
 	uint64_t last_draw_ns, last_total;
 	double rate;
 	struct table procs, ports, peers;
-	struct key_count *keys;
 };
 
 static uint64_t mono_ns(void)
@@ -82,11 +80,6 @@ void *top_start(const struct opts *o)
 
 	if (!t)
 		return NULL;
-	t->keys = calloc(MAX_KEYS, sizeof(*t->keys));
-	if (!t->keys) {
-		free(t);
-		return NULL;
-	}
 	t->interval_s = o->interval ? o->interval : 1;
 	t->tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	if (t->tty) {
@@ -122,10 +115,13 @@ void top_event(void *ctx, const struct report *r)
 static unsigned long long totals(struct top *t, struct loader *l,
 				 uint64_t by_cause[2][CAUSE__COUNT])
 {
-	int n = counters_read(loader_counts_fd(l), t->keys, MAX_KEYS);
+	struct key_count *keys;
+	int n = counters_read_all(loader_counts_fd(l), &keys);
 	unsigned long long sum = 0;
 
-	tally_by_cause(&l->reasons, t->keys, n < 0 ? 0 : n, by_cause);
+	(void)t;
+	tally_by_cause(&l->reasons, keys, n < 0 ? 0 : n, by_cause);
+	free(keys);
 	for (int d = 0; d < 2; d++)
 		for (int c = 0; c < CAUSE__COUNT; c++)
 			sum += by_cause[d][c];
@@ -244,6 +240,5 @@ void top_stop(void *ctx)
 		return;
 	if (t->tty)
 		endwin();
-	free(t->keys);
 	free(t);
 }

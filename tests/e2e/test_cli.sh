@@ -240,6 +240,12 @@ test_check() {
 	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
 		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
 	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
+	# 6.18: owners on the socket, nothing to evict
+	grep -q '^  ok   owners kept on the socket (socket-local storage): nothing to evict' <<<"$out" ||
+		e2e_fail "check owners line: $out"
+	out=$("$RSTWATCH" check --disable sk-storage 2>&1)
+	grep -q '^  no   owners kept on the socket (socket-local storage): --disable sk-storage$' \
+		<<<"$out" || e2e_fail "check --disable sk-storage: $out"
 	# options after the command; a disabled hook shows as degraded
 	"$RSTWATCH" check --json --disable receive,wire >"$j" 2>"$T/check.err"
 	expect_eq "check --disable exit status" "$?" 0

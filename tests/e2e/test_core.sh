@@ -99,6 +99,16 @@ test_abort_on_data() {
 	server_reset_case abort_on_data abort_on_data 21500
 }
 
+# Where owners cannot be kept on the socket (before 5.12, or --disable
+# sk-storage) they are in the keyed map: the reset in softirq is still the
+# server's.
+test_abort_on_data_keyed_owners() {
+	CORE_RW_ARGS=(--disable sk-storage)
+	server_reset_case abort_on_data abort_on_data 21520
+	grep -q 'owners in a keyed LRU map, not on the socket: --disable sk-storage' "$RW_OUT.err" ||
+		e2e_fail "keyed owners not said: $(cat "$RW_OUT.err")"
+}
+
 test_closed_then_data() {
 	server_reset_case closed_then_data timewait 21600
 }

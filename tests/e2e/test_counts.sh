@@ -100,3 +100,37 @@ test_owner_cgroup() {
 	check_event "(.netns == $SRV_INO and .lport == 22400)" cause=abort_on_close pid="$pid" \
 		cgroup="/rstw-e2e-$$.service" unit="rstw-e2e-$$.service"
 }
+
+# A map too small for what happens: every entry it loses is counted per map,
+# said on stderr while running and in the summary; with the host's default
+# capacities nothing is lost.  Owners in the keyed map (--disable sk-storage)
+# show LRU evictions, which the kernel does not count.
+map_full_run() { # OUT ARGS...: rstwatch with ARGS during 4 resets and 2 listeners
+	local out=$1 port
+	shift
+	rw_start "$out" "$@" || return 1
+	for port in 22800 22801; do
+		run_scenario abort_on_close 4 "$port"
+		run_scenario closed_port 6 "$((port + 10))"
+	done
+	sleep 1.5 # the loss check runs every second
+	rw_stop
+}
+
+test_map_full_is_counted() {
+	core_setup || return 1
+	rw_stop
+	map_full_run "$T/default.json" || return 1
+	grep -E 'map [a-z_]+ full|Map entries lost' "$T/default.json.err" &&
+		e2e_fail "default capacities lost entries: $(cat "$T/default.json.err")"
+	grep -q '^Resets by cause' "$T/default.json.err" || e2e_fail "no summary: $(cat "$T/default.json.err")"
+	map_full_run "$T/tiny.json" --disable sk-storage --map-entries 1 || return 1
+	grep -qE '^rstwatch: warning: map counts full: [1-9][0-9]* entries lost, .*--map-entries counts=N\): counts are no longer exact' \
+		"$T/tiny.json.err" || e2e_fail "no counts warning: $(cat "$T/tiny.json.err")"
+	grep -qE '^Map entries lost \(map full\): counts [1-9].* owners [1-9][0-9]* .*listeners [1-9][0-9]* \(the counts above are not exact\)$' \
+		"$T/tiny.json.err" || e2e_fail "summary: $(grep -i map "$T/tiny.json.err")"
+	map_full_run "$T/owners.json" --map-entries owners=1 || return 1
+	grep -E 'map [a-z_]+ full|Map entries lost' "$T/owners.json.err" &&
+		e2e_fail "owners on the socket need no room: $(cat "$T/owners.json.err")"
+	return 0
+}

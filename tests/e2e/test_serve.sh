@@ -480,3 +480,37 @@ test_serve_reload_forever() {
 	grep -q '"lport":26899' "$T/100.jsonl" && e2e_fail "the 100th reload's --port filter not applied"
 	kill -0 "$SERVE_PID" || e2e_fail "serve died"
 }
+
+# rstwatch_map_full_total{map}: one series per map, 0 with the host's
+# capacities; a map made too small (--map-entries) counts what it lost.
+test_serve_map_full() {
+	local m port
+	core_setup || return 1
+	rw_stop
+	serve_start || return 1
+	run_scenario abort_on_close 4 26100
+	run_scenario closed_port 6 26101
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m0" || e2e_fail "no /metrics"
+	promtool check metrics <"$T/m0" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
+	for m in counts service_counts wire_counts owners sk_owners listeners; do
+		expect_eq "default capacities: map_full{map=$m}" \
+			"$(grep -c "^rstwatch_map_full_total{map=\"$m\"} 0$" "$T/m0")" 1
+	done
+	expect_eq "counts capacity" "$(metric 'rstwatch_map_entries_max{map="counts"}')" 4096
+	ns_stop "$SERVE_PID" >/dev/null
+	wait "$SERVE_PID" 2>/dev/null
+	serve_start --map-entries counts=1,listeners=1,service_counts=1 || return 1
+	for port in 26102 26103; do
+		run_scenario abort_on_close 4 "$port"
+		run_scenario closed_port 6 "$((port + 10))"
+	done
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m1" || e2e_fail "no /metrics"
+	promtool check metrics <"$T/m1" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
+	for m in counts service_counts listeners; do
+		grep -qE "^rstwatch_map_full_total\{map=\"$m\"\} [1-9][0-9]*$" "$T/m1" ||
+			e2e_fail "tiny $m lost nothing: $(grep map_ "$T/m1")"
+	done
+	expect_eq "counts capacity" "$(metric 'rstwatch_map_entries_max{map="counts"}')" 1
+	expect_eq "wire_counts kept its default" \
+		"$(metric 'rstwatch_map_entries_max{map="wire_counts"}')" 4096
+}

@@ -484,10 +484,12 @@ tuple() {
 #            by socket cookie, else by socket address
 #   wnetns   bpf_cast_to_kern_ctx (6.2): the TC program knows its interface's
 #            network namespace (in neither)
+#   skowners bpf_sk_storage_get in tracing programs (5.11) and cookies (5.12):
+#            owners kept on the socket, else in the keyed LRU map
 offers() {
 	case $K:$1 in
 	*:wnetns) echo no ;;
-	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie) echo no ;;
+	5.10:ctx | 5.10:rdrop | 5.10:ldrop | 5.10:cookie | 5.10:skowners) echo no ;;
 	*) echo ok ;;
 	esac
 }
@@ -504,7 +506,7 @@ check_says() {
 check_features() {
 	local r=$1 run=$2 f hook got warn
 	for f in receive:receive_reset ctx:process_context rdrop:rst_drops ldrop:listen_drops \
-		wnetns:wire_netns; do
+		wnetns:wire_netns skowners:owners_on_socket; do
 		hook=${f#*:}
 		got=$(check_says "$r" "$hook")
 		check "$run: rstwatch check: $hook" "$got" "$(offers "${f%%:*}")"

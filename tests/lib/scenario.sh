@@ -6,13 +6,14 @@
 # processes' own view of their tuples and pids).
 
 CG_DIRS=() # cgroups a test made: removed at cleanup
+CORE_RW_ARGS=() # options core_setup gives rstwatch
 
 core_setup() {
 	T=$(mktemp -d)
 	PAIRS=()
 	trap core_cleanup EXIT
 	core_new_pair a || return 1
-	rw_start "$T/rw.json"
+	rw_start "$T/rw.json" ${CORE_RW_ARGS[@]+"${CORE_RW_ARGS[@]}"}
 }
 
 # core_new_pair SUFFIX: a fresh namespace pair (SRV_NS, CLI_NS and inodes)

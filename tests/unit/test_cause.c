@@ -24,29 +24,35 @@
 #define S_LISTEN 10
 #define S_NEW_SYN_RECV 12
 
-/* This architecture's number for a syscall name, as the kernel side records it. */
-static uint32_t sysnr(const char *name)
+/* This architecture's number for a syscall name, as the kernel side records it; -1 if none. */
+static long sysnr(const char *name)
 {
 	if (!name)
-		return RSTW_SYSCALL_NONE;
-	for (long nr = 0; nr < (long)RSTW_SYSCALL_NONE; nr++) {
+		return -1;
+	for (long nr = 0; nr < RSTW_SYSCALL_TABLE; nr++) {
 		const char *n = syscall_name(nr);
 
 		if (n && strcmp(n, name) == 0)
-			return (uint32_t)nr;
+			return nr;
 	}
-	return RSTW_SYSCALL_NONE;
+	return -1;
 }
 
-/* The input main.c builds from a key: the syscall name comes from the key's number. */
+/*
+ * What the kernel side and main.c build for an event: the key carries the
+ * class the loader's table gives the syscall's number, the event its name.
+ */
 static struct cause_input input(uint32_t dir, const char *reason, uint32_t state, uint32_t facts,
 				const char *syscall)
 {
-	uint32_t nr = (facts & RSTW_F_TASK) ? sysnr(syscall) : RSTW_SYSCALL_NONE;
+	long nr = (facts & RSTW_F_TASK) ? sysnr(syscall) : -1;
+	uint32_t cls = !(facts & RSTW_F_TASK) ? RSTW_SYSC_NONE :
+		       nr < 0		      ? RSTW_SYSC_OTHER :
+						cause_syscall_class(syscall_name(nr));
 	struct cause_input in = {
-		.key = rstw_key_make(dir, RSTW_REASON_NONE, state, facts, nr),
+		.key = rstw_key_make(dir, RSTW_REASON_NONE, state, facts, cls),
 		.reason = reason,
-		.syscall = nr == RSTW_SYSCALL_NONE ? NULL : syscall_name(nr),
+		.syscall = nr < 0 ? NULL : syscall_name(nr),
 	};
 	return in;
 }
@@ -62,16 +68,50 @@ TEST(syscall_names_used_here_exist)
 					     "sendmsg", "recvfrom",   NULL };
 
 	for (int i = 0; names[i]; i++) {
-		uint32_t nr = sysnr(names[i]);
+		long nr = sysnr(names[i]);
 
-		if (!CHECK(nr != RSTW_SYSCALL_NONE))
+		if (!CHECK(nr >= 0))
 			NOTE("syscall %s not in syscall_names.h", names[i]);
 		else
 			CHECK_EQ_STR(syscall_name(nr), names[i]);
 	}
 	CHECK(syscall_name(-1) == NULL);
 	CHECK(syscall_name(100000) == NULL);
-	CHECK(syscall_name(RSTW_SYSCALL_NONE) == NULL);
+	CHECK(syscall_name(RSTW_SYSCALL_TABLE) == NULL);
+}
+
+TEST(syscall_classes)
+{
+	/* only what attribution tells apart gets a class of its own */
+	static const struct {
+		const char *name;
+		uint32_t cls;
+	} cases[] = {
+		{ "close", RSTW_SYSC_CLOSE },	  { "exit_group", RSTW_SYSC_CLOSE },
+		{ "exit", RSTW_SYSC_CLOSE },	  { "close_range", RSTW_SYSC_CLOSE },
+		{ "shutdown", RSTW_SYSC_CLOSE },  { "connect", RSTW_SYSC_CONNECT },
+		{ "sendmsg", RSTW_SYSC_NETLINK }, { "sendto", RSTW_SYSC_NETLINK },
+		{ "write", RSTW_SYSC_NETLINK },	  { "writev", RSTW_SYSC_NETLINK },
+		{ "recvfrom", RSTW_SYSC_OTHER },  { "ioctl", RSTW_SYSC_OTHER },
+		{ NULL, RSTW_SYSC_OTHER },
+	};
+	int classes[RSTW_SYSC__COUNT] = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!CHECK_EQ_UINT(cause_syscall_class(cases[i].name), cases[i].cls))
+			NOTE("syscall %s", cases[i].name ? cases[i].name : "(null)");
+	/* the loader's table: every number of this architecture fits, none is NONE */
+	for (long nr = 0; nr < RSTW_SYSCALL_TABLE; nr++) {
+		uint32_t c = cause_syscall_class(syscall_name(nr));
+
+		CHECK(c != RSTW_SYSC_NONE && c < RSTW_SYSC__COUNT);
+		classes[c < RSTW_SYSC__COUNT ? c : 0]++;
+	}
+	CHECK(syscall_name(RSTW_SYSCALL_TABLE) == NULL);
+	/* a counter key varies by 4 classes, not by some 400 syscall numbers */
+	CHECK_EQ_INT(classes[RSTW_SYSC_CLOSE], 5);
+	CHECK_EQ_INT(classes[RSTW_SYSC_CONNECT], 1);
+	CHECK_EQ_INT(classes[RSTW_SYSC_NETLINK], 4);
 }
 
 /*
@@ -392,7 +432,7 @@ static struct cause_input evidence_input(uint32_t state, uint32_t facts, const c
 {
 	struct cause_input in = input(RSTW_DIR_SENT, NULL, state, facts, syscall);
 
-	in.key = rstw_key_make(RSTW_DIR_SENT, evid, state, facts, rstw_key_syscall(in.key));
+	in.key = rstw_key_make(RSTW_DIR_SENT, evid, state, facts, rstw_key_sysclass(in.key));
 	in.evidence = cause_evidence_of(in.key, NULL);
 	return in;
 }
@@ -445,15 +485,15 @@ TEST(sent_without_reason_evidence)
 
 TEST(evidence_only_without_a_reason)
 {
-	uint32_t k = rstw_key_make(RSTW_DIR_SENT, RSTW_EVID_KEEPALIVE, S_ESTABLISHED, 0,
-				   RSTW_SYSCALL_NONE);
+	uint32_t k =
+		rstw_key_make(RSTW_DIR_SENT, RSTW_EVID_KEEPALIVE, S_ESTABLISHED, 0, RSTW_SYSC_NONE);
 	char buf[96];
 
 	CHECK_EQ_INT(cause_evidence_of(k, NULL), RSTW_EVID_KEEPALIVE);
 	/* a kernel that names its reasons: the slot is a reason, not evidence */
 	CHECK_EQ_INT(cause_evidence_of(k, "TCP_STATE"), 0);
 	CHECK_EQ_INT(cause_evidence_of(k | RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT, NULL), 0);
-	k = rstw_key_make(RSTW_DIR_SENT, 3, S_ESTABLISHED, 0, RSTW_SYSCALL_NONE);
+	k = rstw_key_make(RSTW_DIR_SENT, 3, S_ESTABLISHED, 0, RSTW_SYSC_NONE);
 	CHECK_EQ_INT(cause_evidence_of(k, NULL), 0);
 	CHECK_EQ_STR(cause_evidence_name(RSTW_EVID_KEEPALIVE), "keepalive_exhausted");
 	CHECK(cause_evidence_name(0) == NULL);
@@ -541,7 +581,7 @@ TEST(listen_drop_kind)
 		CHECK_EQ_STR(id(cause_attribute(&in)), "listen_drop");
 	}
 	/* kind RESET (0) is what rstw_key_make gives */
-	CHECK_EQ_INT(rstw_key_kind(rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSCALL_NONE)),
+	CHECK_EQ_INT(rstw_key_kind(rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSC_NONE)),
 		     RSTW_KIND_RESET);
 }
 
@@ -563,7 +603,7 @@ TEST(rst_dropped_kind)
 		struct cause_input in = { 0 };
 
 		in.key = rstw_key_make(RSTW_DIR_RECEIVED, cases[i].cls, S_ESTABLISHED,
-				       RSTW_F_SEGMENT, RSTW_SYSCALL_NONE) |
+				       RSTW_F_SEGMENT, RSTW_SYSC_NONE) |
 			 (uint32_t)RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT;
 		if (!CHECK_EQ_STR(id(cause_attribute(&in)), cases[i].want))
 			NOTE("class %u", cases[i].cls);
@@ -809,11 +849,11 @@ static bool key_round_trips(uint32_t dir, uint32_t reason, uint32_t state, uint3
 		  CHECK_EQ_UINT(rstw_key_reason(k), reason) &&
 		  CHECK_EQ_UINT(rstw_key_state(k), state) &&
 		  CHECK_EQ_UINT(rstw_key_facts(k), facts) &&
-		  CHECK_EQ_UINT(rstw_key_syscall(k), sys) &&
+		  CHECK_EQ_UINT(rstw_key_sysclass(k), sys) &&
 		  CHECK_EQ_UINT(k >> 29, 0); /* bits 29-31 stay free */
 
 	if (!ok)
-		NOTE("dir %u reason %u state %u facts 0x%x syscall %u: key 0x%x", dir, reason,
+		NOTE("dir %u reason %u state %u facts 0x%x sysclass %u: key 0x%x", dir, reason,
 		     state, facts, sys, k);
 	return ok;
 }
@@ -827,7 +867,8 @@ TEST(key_round_trip)
 					  RSTW_F_TASK | RSTW_F_LINGER0,
 					  RSTW_F_RCV_SHUT,
 					  0xff };
-	static const uint32_t sys[] = { 0, 3, 42, 231, 436, 0x3fe, RSTW_SYSCALL_NONE };
+	static const uint32_t sys[] = { RSTW_SYSC_NONE, RSTW_SYSC_OTHER, RSTW_SYSC_CLOSE,
+					RSTW_SYSC_CONNECT, RSTW_SYSC_NETLINK };
 	size_t nr = sizeof(reasons) / sizeof(reasons[0]), nf = sizeof(facts) / sizeof(facts[0]),
 	       ns = sizeof(sys) / sizeof(sys[0]);
 
@@ -844,9 +885,11 @@ TEST(key_round_trip)
 
 TEST(key_fields_do_not_overlap)
 {
-	uint32_t all = rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSCALL_NONE);
+	uint32_t all = rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSC_NETLINK) |
+		       rstw_key_make(0, 0, 0, 0, RSTW_SYSC_CONNECT);
 
-	CHECK_EQ_UINT(all, (1u << 29) - 1);
+	/* bits 22-28 stay zero: the syscall class takes 3 bits, not the number's 10 */
+	CHECK_EQ_UINT(all, (1u << 22) - 1);
 	CHECK_EQ_UINT(rstw_key_make(0, 0, 0, 0, 0), 0);
 	CHECK_EQ_UINT(rstw_key_make(1, 0, 0, 0, 0), 1u << RSTW_KEY_DIR_SHIFT);
 	CHECK_EQ_UINT(rstw_key_make(0, 1, 0, 0, 0), 1u << RSTW_KEY_REASON_SHIFT);
@@ -867,11 +910,11 @@ TEST(key_clamps_and_masks)
 	CHECK_EQ_UINT(rstw_key_reason(k), RSTW_REASON_NONE);
 	CHECK_EQ_UINT(rstw_key_dir(k), RSTW_DIR_SENT);
 	CHECK_EQ_UINT(rstw_key_state(k), 1);
-	/* syscall > 0x3ff becomes "no syscall" ((__u32)-1 is the kernel's -1) */
-	k = rstw_key_make(RSTW_DIR_SENT, 1, 1, 0, 0x400);
-	CHECK_EQ_UINT(rstw_key_syscall(k), RSTW_SYSCALL_NONE);
+	/* a class past the last is "some other syscall", never bleeds into other bits */
+	k = rstw_key_make(RSTW_DIR_SENT, 1, 1, 0, RSTW_SYSC__COUNT);
+	CHECK_EQ_UINT(rstw_key_sysclass(k), RSTW_SYSC_OTHER);
 	k = rstw_key_make(RSTW_DIR_SENT, 1, 1, 0, (uint32_t)-1);
-	CHECK_EQ_UINT(rstw_key_syscall(k), RSTW_SYSCALL_NONE);
+	CHECK_EQ_UINT(rstw_key_sysclass(k), RSTW_SYSC_OTHER);
 	CHECK_EQ_UINT(k >> 29, 0);
 	CHECK_EQ_UINT(rstw_key_reason(k), 1);
 	/* facts, state and direction are masked to their width */
@@ -880,7 +923,7 @@ TEST(key_clamps_and_masks)
 	CHECK_EQ_UINT(rstw_key_state(k), 0xf);
 	CHECK_EQ_UINT(rstw_key_facts(k), 0xff);
 	CHECK_EQ_UINT(rstw_key_reason(k), 0);
-	CHECK_EQ_UINT(rstw_key_syscall(k), 4);
+	CHECK_EQ_UINT(rstw_key_sysclass(k), 4);
 	CHECK_EQ_UINT(k, rstw_key_make(1, 0, 0xf, 0xff, 4));
 }
 

@@ -17,7 +17,7 @@ static struct rstw_event good(void)
 	e.abi = RSTW_ABI_VERSION;
 	e.size = sizeof(e);
 	e.state = 1;
-	e.key = rstw_key_make(RSTW_DIR_SENT, 1, e.state, RSTW_F_SEGMENT, RSTW_SYSCALL_NONE);
+	e.key = rstw_key_make(RSTW_DIR_SENT, 1, e.state, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
 	e.ts_boot_ns = 123456789012345ull;
 	e.cookie = 0x1122334455667788ull;
 	e.netns = 4026531840u;
@@ -80,7 +80,7 @@ TEST(good_record_v6_and_no_socket)
 	/* a reset without a socket: state 0, family from the segment */
 	in = good();
 	in.state = 0;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 0, RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSCALL_NONE);
+	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 0, RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_OK);
 	/* family 0 is let through (nothing known about the address) */
 	in.family = 0;
@@ -200,7 +200,7 @@ TEST(key_state_mismatch)
 	struct rstw_event in = good(), out;
 
 	in.state = 1;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 2, RSTW_F_SEGMENT, RSTW_SYSCALL_NONE);
+	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 2, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
 	CHECK(untouched(&out));
 	in.state = 0;

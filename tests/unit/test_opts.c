@@ -180,6 +180,9 @@ static const struct bad_case {
 	const char *args[6];
 	const char *in_msg; /* a word the message must contain */
 } bad_cases[] = {
+	{ { "--map-entries", "0" }, "not a capacity" },
+	{ { "--map-entries", "nosuch=4" }, "unknown map 'nosuch'" },
+	{ { "--disable", "sk-storag" }, "sk-storage" },
 	{ { "-p", "0" }, "0" },
 	{ { "-p", "abc" }, "abc" },
 	{ { "-p", "99999999999" }, "99999999999" },
@@ -226,6 +229,21 @@ static const struct bad_case {
 	{ { "explain", "nope" }, "nope" },
 	{ { "explain", "closed_port", "refused" }, "explain" },
 };
+
+TEST(map_entries_and_sk_storage)
+{
+	struct opts o;
+
+	CHECK_EQ_INT(PARSE(&o, "--map-entries", "owners=7,listeners=3", "--disable", "sk-storage"),
+		     OPTS_RUN);
+	CHECK_EQ_UINT(o.map_entries[RSTW_MAP_OWNERS], 7);
+	CHECK_EQ_UINT(o.map_entries[RSTW_MAP_LISTENERS], 3);
+	CHECK_EQ_UINT(o.map_entries[RSTW_MAP_COUNTS], 0);
+	CHECK(o.disabled & DISABLE_SK_STORAGE);
+	CHECK_EQ_INT(PARSE(&o, "serve"), OPTS_RUN);
+	for (int m = 0; m < RSTW_MAP__COUNT; m++)
+		CHECK_EQ_UINT(o.map_entries[m], 0);
+}
 
 TEST(bad_usage)
 {

@@ -16,6 +16,7 @@ static const struct run_summary sample = {
 	.shown = 30,
 	.lost = 571,
 	.malformed = 1,
+	.map_lost = { [RSTW_MAP_COUNTS] = 2, [RSTW_MAP_OWNERS] = 5 },
 };
 
 /* summary_write into memory; which of the two forms is asked for */
@@ -30,7 +31,7 @@ static char *write_form(const struct run_summary *s, bool plain)
 	return buf;
 }
 
-TEST(summary_text_is_unchanged)
+TEST(summary_text)
 {
 	char *t = write_form(&sample, true);
 
@@ -38,7 +39,9 @@ TEST(summary_text_is_unchanged)
 			"  sent      closed_port                 300\n"
 			"  sent      abort_on_close                2\n"
 			"  received  refused                     299\n"
-			"Events shown: 30, lost (ring buffer full): 571, malformed: 1\n");
+			"Events shown: 30, lost (ring buffer full): 571, malformed: 1\n"
+			"Map entries lost (map full): counts 2 owners 5 (the counts above are not "
+			"exact)\n");
 	free(t);
 }
 
@@ -48,7 +51,9 @@ TEST(summary_json_has_the_same_facts)
 
 	CHECK_EQ_STR(j, "{\"resets\":{\"total\":601,\"sent\":{\"closed_port\":300,"
 			"\"abort_on_close\":2},\"received\":{\"refused\":299}},"
-			"\"events\":{\"shown\":30,\"lost\":571,\"malformed\":1}}\n");
+			"\"events\":{\"shown\":30,\"lost\":571,\"malformed\":1},"
+			"\"map_lost\":{\"counts\":2,\"service_counts\":0,\"wire_counts\":0,"
+			"\"owners\":5,\"sk_owners\":0,\"listeners\":0}}\n");
 	free(j);
 }
 
@@ -59,7 +64,9 @@ TEST(summary_json_of_nothing_is_complete)
 	char *j = write_form(&none, false);
 
 	CHECK_EQ_STR(j, "{\"resets\":{\"total\":0,\"sent\":{},\"received\":{}},"
-			"\"events\":{\"shown\":0,\"lost\":0,\"malformed\":0}}\n");
+			"\"events\":{\"shown\":0,\"lost\":0,\"malformed\":0},"
+			"\"map_lost\":{\"counts\":0,\"service_counts\":0,\"wire_counts\":0,"
+			"\"owners\":0,\"sk_owners\":0,\"listeners\":0}}\n");
 	free(j);
 }
 
