@@ -206,8 +206,10 @@ stats_set() {
 	fi
 }
 
+# bpf_stats off between and in the "off" rounds whatever the host had (another
+# session may have left it on); the original value comes back at exit.
 stats_restore() {
-	stats_set "$STATS_ORIG"
+	stats_set 0
 }
 
 # CPU ticks (utime + stime) of PID.
