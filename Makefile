@@ -209,9 +209,11 @@ fuzz: $(OUTPUT)/fuzz_parse $(OUTPUT)/fuzz_decode $(OUTPUT)/fuzz_config
 	echo "fuzz: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
 # --- benchmarks ---
-# bench: overhead of rstwatch (and of bpftrace and tcpdump) under a TCP reset
-# flood in a private namespace pair; root only, a few minutes; writes
-# bench/results.md.  Not part of `make test`.
+# bench: what rstwatch costs (beside bpftrace, tcpdump and empty programs)
+# under a TCP reset flood and under ordinary traffic (iperf3, sockperf) in a
+# private namespace pair; root only, ~10 minutes; writes bench/results.md
+# with issue 11's targets on top.  Installs its peers (scripts/deps.sh bench).
+# Not part of `make test`.
 .PHONY: bench
 
 $(OUTPUT)/bench/flood: bench/flood.c | $(OUTPUT)
@@ -240,6 +242,7 @@ $(OUTPUT)/bench/baseline: bench/baseline.c $(OUTPUT)/bench/empty.skel.h
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS) $(LIBBPF_LIBS) -lelf -lz -o $@
 
 bench: $(OUTPUT)/rstwatch $(OUTPUT)/bench/flood $(OUTPUT)/bench/pipeline $(OUTPUT)/bench/baseline
+	$(Q)scripts/deps.sh bench
 	$(Q)bash bench/run.sh
 
 # --- static binaries, for the old-kernel guest tests (tests/kernel) ---

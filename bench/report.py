@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""bench/report.py ROUNDS.jsonl BURST.json PROFILE.txt [ENV.json]: results.md on stdout.
+"""bench/report.py ROUNDS.jsonl BURST.jsonl PROFILE.txt ENV.json PIPELINE.json: results.md
+    on stdout.
 bench/report.py --profile FLOOD_TID RSTWATCH_TID < `perf script -F comm,tid,ip,sym`:
     the profile summary (PROFILE.txt).
+bench/report.py --sockperf < `sockperf ping-pong` output: one JSON object (round trips,
+    latency).
 
 Called by bench/run.sh, which passes the machine and run parameters in the
 environment (MACHINE_*, BENCH_*).  Only numbers measured in this run are
@@ -19,13 +22,16 @@ E = os.environ
 
 COMMANDS = {
     "none": "no monitor",
-    "json": "`rstwatch -v --json > /dev/null`",
-    "serve": "`rstwatch serve -v --listen 127.0.0.1:9864` (counters only)",
+    "json": "`rstwatch -v --json > FILE` (a file on disk, /var/tmp)",
+    "json_nowire": "`rstwatch -v --json --disable wire > FILE` (on disk)",
+    "serve": "`rstwatch serve -v --listen 127.0.0.1:9864` (counters only, every view)",
+    "serve_nowire": "`rstwatch serve --disable wire` (counters only)",
+    "serve_nowire_nostats": "`rstwatch serve --disable wire`, kernel.bpf_stats_enabled off",
     "bt_count": "bpftrace: `@[args->reason] = count()` on tcp_send_reset",
+    "bt_count_stats": "the same bpftrace one-liner, kernel.bpf_stats_enabled on (its ns)",
     "bt_print": "bpftrace: `printf` of each tcp_send_reset (to a file)",
     "tcpdump": "`tcpdump -w FILE 'tcp[tcpflags] & tcp-rst != 0'` in the server namespace",
-    "json_nostats": "`rstwatch --json`, kernel.bpf_stats_enabled off",
-    "json_nowire": "`rstwatch --json --disable wire`",
+    "json_nostats": "`rstwatch --json > /dev/null`, kernel.bpf_stats_enabled off",
     "json_lean": "`rstwatch --json --disable wire,drops,receive,owner-io`",
     "json_paused": "`rstwatch --json --ringbuf-size 1G`, stopped (SIGSTOP) during the flood",
     "json_stalled": "`rstwatch --json --ringbuf-size 64M`, stopped (SIGSTOP) during the flood",
@@ -33,15 +39,32 @@ COMMANDS = {
     "serve_nostats": "`rstwatch serve` (counters only), kernel.bpf_stats_enabled off: as operators run it",
     "serve_lean": "`rstwatch serve --disable wire,drops,receive,owner-io` (counters only, one program)",
 }
-MAIN = ["none", "json", "serve", "bt_count", "bt_print", "tcpdump"]
-DIAG = ["json_nostats", "json_nowire", "json_lean", "json_paused", "json_stalled",
-        "json_native", "serve_nostats", "serve_lean"]
-RSTWATCH = {"json", "serve", "json_nostats", "json_nowire", "json_lean", "json_paused",
-            "json_stalled", "json_native", "serve_nostats", "serve_lean"}
+MAIN = ["none", "json", "json_nowire", "serve", "serve_nowire", "serve_nostats",
+        "serve_nowire_nostats", "bt_count", "bt_count_stats", "bt_print", "tcpdump"]
+DIAG = ["json_nostats", "json_lean", "json_paused", "json_stalled", "json_native",
+        "serve_lean"]
+RSTWATCH = ["json", "json_nowire", "serve", "serve_nowire", "serve_nostats",
+            "serve_nowire_nostats", "json_nostats", "json_lean", "json_paused",
+            "json_stalled", "json_native", "serve_lean"]
+TRAFFIC = ["t_none", "t_baseline", "t_serve", "t_serve_nowire"]
+TRAFFIC_COMMANDS = {
+    "t_none": "no monitor",
+    "t_baseline": "`bench/baseline`: empty programs on each of rstwatch's hook types",
+    "t_serve": "`rstwatch serve` (every view on)",
+    "t_serve_nowire": "`rstwatch serve --disable wire`",
+}
 
-TARGET_STREAM = 0.95
-TARGET_COUNTERS = 0.98
-TARGET_BPF_NS = 150.0
+# issue 11's targets
+TARGET_COUNT_X_BT = 2.0      # serve: BPF ns per reset <= 2x bpftrace's count one-liner
+TARGET_RATE_SLACK = 0.03     # serve's reset-rate ratio >= bpftrace's - 0.03
+TARGET_STREAM_X_BT = 3.0     # --json: BPF ns per reset <= 3x bpftrace's
+TARGET_USER_NS = 500.0       # --json: user-space CPU per event
+TARGET_BYTES = 350.0         # --json: bytes per event
+TARGET_HOOK_X = 1.3          # ordinary traffic: ns/run <= 1.3x the empty program's
+TARGET_RT_NS = 300.0         # ordinary traffic: rstwatch BPF ns per ping-pong round trip
+# hooks on every packet or every send/recv: where the 1.3x target applies
+HOT_HOOKS = ("xdp", "tcx_ingress", "tcx_egress", "tc", "tp_btf/sock_send_length",
+             "tp_btf/sock_recv_length")
 
 
 def load_rounds(path):
@@ -54,19 +77,50 @@ def load_rounds(path):
     return recs
 
 
-def bpf_delta(rec):
-    """name -> (delta run_time_ns, delta run_cnt) over the flood."""
-    before = {p["id"]: p for p in rec.get("bpf0") or []}
+def bpf_delta(rec, k0="bpf0", k1="bpf1", by_hook=False):
+    """name (or (name, hook)) -> [delta run_time_ns, delta run_cnt] between two snapshots."""
+    before = {p["id"]: p for p in rec.get(k0) or []}
+    hooks = rec.get("hooks") or {}
     out = {}
-    for p in rec.get("bpf1") or []:
+    for p in rec.get(k1) or []:
         b = before.get(p["id"])
         if not b:
             continue
         rt = p["run_time_ns"] - b["run_time_ns"]
         cnt = p["run_cnt"] - b["run_cnt"]
-        t = out.setdefault(p["name"], [0, 0])
+        key = (p["name"], hook_of(p, hooks)) if by_hook else p["name"]
+        t = out.setdefault(key, [0, 0])
         t[0] += rt
         t[1] += cnt
+    return out
+
+
+def hook_of(prog, hooks):
+    """The hook run.sh read from the link's fdinfo, else the program type (no link)."""
+    h = hooks.get(str(prog["id"]))
+    if h:
+        return h
+    return {"sched_cls": "tc", "xdp": "xdp"}.get(prog.get("type"), prog.get("type") or "?")
+
+
+def parse_sockperf(text):
+    """round trips (sockperf's own count, whole run) and latency from its summary."""
+    out = {}
+    m = re.search(r"\[Total Run\].*?SentMessages=(\d+); ReceivedMessages=(\d+)", text)
+    if m:
+        out["sent"] = int(m.group(1))
+        out["round_trips"] = int(m.group(2))
+    m = re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec;.*?ReceivedMessages=(\d+)", text)
+    if m:
+        out["valid_s"] = float(m.group(1))
+        out["valid_round_trips"] = int(m.group(2))
+    m = re.search(r"avg-latency=([0-9.]+)", text)
+    if m:
+        out["avg_latency_us"] = float(m.group(1))
+    for name, pct in (("p50_us", "50.000"), ("p99_us", "99.000")):
+        m = re.search(r"percentile " + re.escape(pct) + r" =\s*([0-9.]+)", text)
+        if m:
+            out[name] = float(m.group(1))
     return out
 
 
@@ -100,6 +154,15 @@ def parse_metrics(text):
 def enrich(rec):
     if not rec.get("ok"):
         return rec
+    if rec["config"].startswith("t_"):
+        rec["phase_iperf"] = bpf_delta(rec, "bpf0", "bpf1", True)
+        rec["phase_sockperf"] = bpf_delta(rec, "bpf1", "bpf2", True)
+        rec["phase_both"] = bpf_delta(rec, "bpf0", "bpf2", True)
+        rts = rec["sockperf"]["round_trips"]
+        tot = sum(v[0] for v in rec["phase_sockperf"].values())
+        rec["ns_per_rt"] = tot / rts if rts else None
+        rec["runs_per_rt"] = sum(v[1] for v in rec["phase_sockperf"].values()) / rts if rts else None
+        return rec
     fl = rec["flood"]
     rec["elapsed"] = fl["elapsed_s"]
     rec["rate"] = rec["rsts"] / fl["elapsed_s"] if fl["elapsed_s"] > 0 else 0.0
@@ -109,16 +172,21 @@ def enrich(rec):
     if "send_reset" in d and d["send_reset"][1] > 0:
         rec["send_reset_ns"] = d["send_reset"][0] / d["send_reset"][1]
         rec["send_reset_runs"] = d["send_reset"][1]
-    inpath = {k: v for k, v in d.items() if k != "flush_pending"}
-    if rec["config"] in RSTWATCH and rec["rsts"] > 0 and any(v[1] for v in inpath.values()):
+    # every program of the monitor (rstwatch's or bpftrace's) counts
+    inpath = d
+    if (rec["config"] in RSTWATCH or rec["config"] == "bt_count_stats") and rec["rsts"] > 0 \
+            and any(v[1] for v in inpath.values()):
         rec["bpf_ns_per_reset"] = sum(v[0] for v in inpath.values()) / rec["rsts"]
         rec["runs_per_reset"] = sum(v[1] for v in inpath.values()) / rec["rsts"]
     cfg = rec["config"]
+    if rec.get("file_lines"):
+        rec["bytes_per_event"] = rec["file_bytes"] / rec["file_lines"]
+        rec["user_ns_per_event"] = 1e9 * rec.get("cpu_drain_s", 0) / rec["file_lines"]
     if cfg in RSTWATCH and not cfg.startswith("serve"):
         rec["summary"] = parse_summary(rec.get("summary_json"))
     elif cfg.startswith("serve"):
         rec["summary"] = parse_metrics(rec.get("metrics", ""))
-    elif cfg == "bt_count":
+    elif cfg in ("bt_count", "bt_count_stats"):
         rec["bt_total"] = sum(int(x) for x in re.findall(r"^@\[[^\]]*\]: (\d+)", rec.get("out", ""), re.M))
     elif cfg == "bt_print":
         lost = re.findall(r"Lost (\d+) events", rec.get("err", "") + rec.get("out", ""))
@@ -250,14 +318,254 @@ def fmt_f(x, nd=2):
     return "n/a" if x is None else f"{x:.{nd}f}"
 
 
+def traffic_agg(by):
+    """Ordinary-traffic rounds: ratios to no monitor, per-program ns/run beside the empty
+    program's on the same hook, rstwatch ns per ping-pong round trip."""
+    t = {}
+    for cfg in TRAFFIC:
+        recs = by.get(cfg, [])
+        ok = [r for r in recs if r.get("ok")]
+        use = [r for r in ok if not r.get("foreign")]
+        a = {"recs": recs, "ok": ok, "use": use,
+             "why": next((r.get("why") for r in recs if not r.get("ok")), None)}
+        a["bps"] = [r["iperf"]["bps"] for r in use]
+        a["lat"] = [r["sockperf"]["avg_latency_us"] for r in use
+                    if r["sockperf"].get("avg_latency_us") is not None]
+        a["ns_per_rt"] = [r["ns_per_rt"] for r in use if r.get("ns_per_rt") is not None]
+        a["runs_per_rt"] = [r["runs_per_rt"] for r in use if r.get("runs_per_rt") is not None]
+        a["rts"] = [r["sockperf"]["round_trips"] for r in use]
+        progs, runs_rt, runs_ip = {}, {}, {}
+        for r in use:
+            rts = r["sockperf"]["round_trips"]
+            for key, (rt, cnt) in r["phase_both"].items():
+                if cnt:
+                    progs.setdefault(key, []).append(rt / cnt)
+            for key, (rt, cnt) in r["phase_sockperf"].items():
+                runs_rt.setdefault(key, []).append(cnt / rts if rts else 0)
+            for key, (rt, cnt) in r["phase_iperf"].items():
+                runs_ip.setdefault(key, []).append(cnt)
+        a["progs"] = {k: med(v) for k, v in progs.items()}
+        a["runs_rt"] = {k: med(v) for k, v in runs_rt.items()}
+        a["runs_ip"] = {k: med(v) for k, v in runs_ip.items()}
+        t[cfg] = a
+    floor = {}
+    for r in t["t_baseline"]["use"]:
+        per = {}
+        for (name, hook), (rt, cnt) in r["phase_both"].items():
+            x = per.setdefault(hook, [0, 0])
+            x[0] += rt
+            x[1] += cnt
+        for hook, (rt, cnt) in per.items():
+            if cnt:
+                floor.setdefault(hook, []).append(rt / cnt)
+    floor = {h: med(v) for h, v in floor.items()}
+    none_bps, none_lat = med(t["t_none"]["bps"]), med(t["t_none"]["lat"])
+    for cfg, a in t.items():
+        if a["bps"] and none_bps:
+            a["bps_ratio"] = (med(a["bps"]) / none_bps, min(a["bps"]) / none_bps,
+                              max(a["bps"]) / none_bps)
+        if a["lat"] and none_lat:
+            a["lat_ratio"] = (med(a["lat"]) / none_lat, min(a["lat"]) / none_lat,
+                              max(a["lat"]) / none_lat)
+        rows = []
+        if cfg.startswith("t_serve"):
+            for (name, hook), ns in sorted(a["progs"].items(), key=lambda kv: kv[0][1]):
+                fl = floor.get(hook)
+                x = ns / fl if fl else None
+                rows.append({"name": name, "hook": hook, "ns": ns, "floor": fl, "x": x,
+                             "applies": hook in HOT_HOOKS, "runs_rt": a["runs_rt"].get((name, hook)),
+                             "runs_ip": a["runs_ip"].get((name, hook))})
+        a["rows"] = rows
+    t["floor"] = floor
+    return t
+
+
+def fmt_range(xs, nd=2, unit=""):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "n/a"
+    return f"{med(xs):,.{nd}f}{unit} ({min(xs):,.{nd}f}-{max(xs):,.{nd}f})"
+
+
+def write_traffic(w, t):
+    w("## Ordinary traffic (no resets)")
+    w("")
+    w("Each round: one iperf3 stream (client namespace to server namespace over the bench veth, "
+      "`iperf3 -c -t IPERF_S`) and then sockperf TCP ping-pong (`sockperf ping-pong --tcp -m 64 "
+      "-t SOCKPERF_S`), `kernel.bpf_stats_enabled=1` throughout (for every configuration, so "
+      "the ratios compare like with like); configurations alternate, the order rotated every "
+      "round; medians with min-max over the rounds. Round trips are sockperf's own count "
+      "(ReceivedMessages of its whole run, warm-up included, which is what the BPF snapshots "
+      "around it cover). BPF counts are host-wide: tracing programs also run on other "
+      "processes' send/recv calls meanwhile, so runs per round trip above 4 (two sends, two "
+      "receives) are other activity on this shared host.")
+    w("")
+    w("| config | command | rounds (clean) | iperf3 Gbit/s | throughput vs none | "
+      "ping-pong latency us (half RTT) | latency vs none | monitor BPF ns per round trip | "
+      "program runs per round trip |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for cfg in TRAFFIC:
+        a = t[cfg]
+        if not a["use"]:
+            w(f"| {cfg} | {TRAFFIC_COMMANDS[cfg]} | {len(a['ok'])} (0) | **could not run**: "
+              f"{a.get('why') or 'no clean round'} | | | | | |")
+            continue
+        br = a.get("bps_ratio")
+        lr = a.get("lat_ratio")
+        w(f"| {cfg} | {TRAFFIC_COMMANDS[cfg]} | {len(a['ok'])} ({len(a['use'])}) | "
+          f"{fmt_range([x / 1e9 for x in a['bps']])} | "
+          f"{'n/a' if not br else f'{br[0]:.3f} ({br[1]:.3f}-{br[2]:.3f})'} | "
+          f"{fmt_range(a['lat'])} | "
+          f"{'n/a' if not lr else f'{lr[0]:.3f} ({lr[1]:.3f}-{lr[2]:.3f})'} | "
+          f"{fmt_range(a['ns_per_rt'], 0) if cfg != 't_none' else '-'} | "
+          f"{fmt_range(a['runs_per_rt'], 1)} |")
+    w("")
+    w("Per program, ns per run over both phases (median of the rounds) beside the empty "
+      f"program on the same hook (`bench/baseline`, same rounds); target <= {TARGET_HOOK_X}x on "
+      "the hooks that run on every packet or every send/recv ("
+      + ", ".join(f"`{h}`" for h in HOT_HOOKS) + "):")
+    w("")
+    w("| config | program | hook | ns/run | empty program ns/run | ratio | runs per round trip "
+      "(ping-pong) | runs (iperf3 phase) |")
+    w("|---|---|---|---|---|---|---|---|")
+    for cfg in ("t_serve", "t_serve_nowire"):
+        for row in t[cfg]["rows"]:
+            x = row["x"]
+            xs = "n/a (no empty program on this hook)" if x is None else f"{x:.2f}x"
+            if x is not None and row["applies"]:
+                xs += "" if x <= TARGET_HOOK_X else " **over**"
+            w(f"| {cfg} | {row['name']} | `{row['hook']}` | {row['ns']:,.0f} | "
+              f"{fmt_f(row['floor'], 0)} | {xs} | {fmt_f(row['runs_rt'], 2)} | "
+              f"{fmt_int(row['runs_ip'])} |")
+    w("")
+    w("Every traffic round: " + "; ".join(
+        f"{r['config']} r{r['round']}: "
+        + (f"{r['iperf']['bps'] / 1e9:.2f} Gbit/s, {r['sockperf'].get('avg_latency_us')} us, "
+           f"{r['sockperf']['round_trips']:,} round trips"
+           + (f", {r['ns_per_rt']:,.0f} BPF ns each" if r.get('ns_per_rt') else "")
+           + (" (another monitor seen: not used)" if r.get("foreign") else "")
+           if r.get("ok") else f"could not run: {r.get('why')}")
+        for cfg in TRAFFIC for r in t[cfg]["recs"]) + ".")
+    w("")
+    w("Empty programs (t_baseline), ns per run: "
+      + ", ".join(f"`{h}` {ns:,.0f}" for h, ns in sorted(t["floor"].items())) + ".")
+    w("")
+
+
+def targets_table(agg, bursts, t, pipeline):
+    L = ["## Targets", "",
+         "Issue 11's targets, measured side by side in this run (how: the sections below). "
+         "\"bpftrace\" is the count one-liner `tracepoint:tcp:tcp_send_reset { @[args->reason] = "
+         "count(); }`, its ns from bpf_stats of its own programs (found by its pid's fds) in its "
+         "own rounds (bt_count_stats) and its rate in rounds with bpf_stats off (bt_count). "
+         "Medians over the rounds, min-max in brackets.", "",
+         "| target | measured | met |", "|---|---|---|"]
+
+    def row(target, measured, ok):
+        L.append(f"| {target} | {measured} | "
+                 f"{'n/a' if ok is None else ('yes' if ok else '**no**')} |")
+
+    def rng(a, key, nd=0, unit=" ns"):
+        r = a.get(key + "_range")
+        return f"{a[key]:,.{nd}f}{unit} ({r[0]:,.{nd}f}-{r[1]:,.{nd}f})" if r else ""
+
+    bt_ns = agg["bt_count_stats"].get("bpf_ns_per_reset")
+    bt_ratio = agg["bt_count"].get("ratio")
+    views = (("", "every view on"), ("_nowire", "`--disable wire`"))
+    for suf, view in views:
+        a = agg["serve" + suf]
+        ns = a.get("bpf_ns_per_reset")
+        tgt = f"Resets, counting (`serve`, {view}): BPF ns per reset <= {TARGET_COUNT_X_BT:g}x bpftrace"
+        if ns is None or not bt_ns:
+            row(tgt, "not measured", None)
+        else:
+            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns",
+                ns <= TARGET_COUNT_X_BT * bt_ns)
+        a = agg["serve" + suf + "_nostats"]
+        r = a.get("ratio")
+        tgt = (f"Resets, counting (`serve`, {view}, bpf_stats off): reset rate vs no monitor "
+               f">= bpftrace's - {TARGET_RATE_SLACK}")
+        if r is None or bt_ratio is None:
+            row(tgt, "not measured", None)
+        else:
+            row(tgt, f"{r:.3f} (bpftrace {bt_ratio:.3f}: {r - bt_ratio:+.3f})",
+                r >= bt_ratio - TARGET_RATE_SLACK)
+    for suf, view in views:
+        a = agg["json" + suf]
+        ns = a.get("bpf_ns_per_reset")
+        tgt = (f"Resets, streaming (`--json` to a file, {view}): BPF ns per reset "
+               f"<= {TARGET_STREAM_X_BT:g}x bpftrace")
+        if ns is None or not bt_ns:
+            row(tgt, "not measured", None)
+        else:
+            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns",
+                ns <= TARGET_STREAM_X_BT * bt_ns)
+        u = a.get("user_ns_per_event")
+        tgt = (f"Resets, streaming ({view}): user-space CPU per event (utime+stime / events "
+               f"written) <= {TARGET_USER_NS:.0f} ns")
+        b = bursts.get("burst" + suf, {})
+        extra = (f"; bursts: {1e9 * b['cpu_s'] / b['lines']:,.0f} ns"
+                 if b.get("ok") and b.get("lines") else "")
+        row(tgt, "not measured" if u is None else rng(a, "user_ns_per_event") + extra,
+            None if u is None else u <= TARGET_USER_NS)
+        bs = parse_summary(b.get("summary_json")) if b.get("ok") else {}
+        tgt = (f"Resets, streaming ({view}): 0 events lost, {E.get('BENCH_BURSTS', '3')} bursts x "
+               f"{int(E.get('BENCH_BURST', '300000')):,} resets at full speed, default ring")
+        if bs.get("lost") is None:
+            row(tgt, "not measured" + (f" ({b.get('why')})" if b.get("why") else ""), None)
+        else:
+            row(tgt, f"{bs['lost']:,} lost of {bs['lost'] + (bs.get('shown') or 0):,} events",
+                bs["lost"] == 0)
+        by = a.get("bytes_per_event")
+        tgt = f"Resets, streaming ({view}): typical event <= {TARGET_BYTES:.0f} bytes (file size / events)"
+        row(tgt, "not measured" if by is None else rng(a, "bytes_per_event", 0, " bytes"),
+            None if by is None else by <= TARGET_BYTES)
+    if pipeline:
+        row("`bench/pipeline` (synthetic records, no BPF): user-space CPU per event "
+            f"<= {TARGET_USER_NS:.0f} ns", f"{pipeline.get('cpu_ns_per_event')} ns",
+            pipeline.get("cpu_ns_per_event", 1e9) <= TARGET_USER_NS)
+        row(f"`bench/pipeline`: bytes per event <= {TARGET_BYTES:.0f}",
+            f"{pipeline.get('bytes_per_event')} bytes",
+            pipeline.get("bytes_per_event", 1e9) <= TARGET_BYTES)
+    for suf, view in views:
+        a = t["t_serve" + suf]
+        rows = [r for r in a["rows"] if r["applies"]]
+        tgt = (f"Ordinary traffic (`serve`, {view}): every program on a packet or send/recv "
+               f"hook <= {TARGET_HOOK_X}x the empty program's ns/run")
+        if not rows or any(r["x"] is None for r in rows):
+            row(tgt, "not measured" + ("" if not rows else ": no empty program on "
+                + ", ".join(r["hook"] for r in rows if r["x"] is None)), None)
+        else:
+            worst = max(rows, key=lambda r: r["x"])
+            within = sum(1 for r in rows if r["x"] <= TARGET_HOOK_X)
+            row(tgt, f"{within} of {len(rows)} within; worst `{worst['name']}` on "
+                f"`{worst['hook']}` {worst['ns']:,.0f} ns vs {worst['floor']:,.0f} ns = "
+                f"{worst['x']:.2f}x", within == len(rows))
+        tgt = (f"Ordinary traffic (`serve`, {view}): rstwatch BPF ns per ping-pong round trip "
+               f"<= {TARGET_RT_NS:.0f} ns")
+        row(tgt, fmt_range(a["ns_per_rt"], 0, " ns") if a["ns_per_rt"] else "not measured",
+            med(a["ns_per_rt"]) <= TARGET_RT_NS if a["ns_per_rt"] else None)
+        br, lr = a.get("bps_ratio"), a.get("lat_ratio")
+        row(f"Ordinary traffic (`serve`, {view}): iperf3 throughput and ping-pong latency vs no "
+            "monitor (reported, no target: judge by ns)",
+            ("n/a" if not br else f"throughput {br[0]:.3f} ({br[1]:.3f}-{br[2]:.3f})") + "; "
+            + ("n/a" if not lr else f"latency {lr[0]:.3f} ({lr[1]:.3f}-{lr[2]:.3f})"), None)
+    L.append("")
+    return L
+
+
 def main():
     global E
     if len(sys.argv) > 4:
         with open(sys.argv[4]) as f:
             E = {k: str(v) for k, v in json.load(f).items()}
     rounds = [enrich(r) for r in load_rounds(sys.argv[1])]
-    with open(sys.argv[2]) as f:
-        burst = json.load(f)
+    bursts = {b["config"]: b for b in load_rounds(sys.argv[2])}
+    pipeline = {}
+    if len(sys.argv) > 5:
+        with open(sys.argv[5]) as f:
+            text = f.read().strip()
+            pipeline = json.loads(text) if text else {}
     with open(sys.argv[3]) as f:
         profile = f.read().rstrip()
 
@@ -285,7 +593,15 @@ def main():
             a["bpf_ns_per_reset"] = med([r.get("bpf_ns_per_reset") for r in use])
             a["runs_per_reset"] = med([r.get("runs_per_reset") for r in use])
             a["stats"] = sorted({r.get("bpf_stats") for r in use})
+            for key in ("bpf_ns_per_reset", "bytes_per_event", "user_ns_per_event"):
+                xs = [r[key] for r in use if r.get(key) is not None]
+                if xs:
+                    a[key + "_range"] = (min(xs), max(xs))
+            a["bytes_per_event"] = med([r.get("bytes_per_event") for r in use])
+            a["user_ns_per_event"] = med([r.get("user_ns_per_event") for r in use])
+            a["lost"] = sum(r.get("summary", {}).get("lost") or 0 for r in use)
         agg[cfg] = a
+    tagg = traffic_agg(by)
     base = agg["none"].get("rate")
     for cfg, a in agg.items():
         if a.get("rate") is not None and base:
@@ -293,11 +609,17 @@ def main():
 
     out = []
     w = out.append
-    w("# rstwatch overhead under a TCP reset flood")
+    w("# What rstwatch costs: under a TCP reset flood and under ordinary traffic")
     w("")
     w("Generated by `make bench` (bench/run.sh); overwritten on every run. Numbers below "
       "are this run's only.")
     w("")
+    if E.get("BENCH_NOTE"):
+        w(f"- **Note**: {E['BENCH_NOTE']}")
+    w(f"- rstwatch binary: {E.get('BENCH_RW_VERSION', 'n/a')}; iperf3: {E.get('BENCH_IPERF', 'n/a')}; "
+      f"sockperf: {E.get('BENCH_SOCKPERF', 'n/a')}; rounds: {E.get('BENCH_ROUNDS')} (flood), "
+      f"{E.get('BENCH_DIAG_ROUNDS')} (diagnostic), {E.get('BENCH_TRAFFIC_ROUNDS')} (traffic: "
+      f"iperf3 {E.get('BENCH_IPERF_S')} s + sockperf {E.get('BENCH_SOCKPERF_S')} s each)")
     w(f"- Date: {E.get('BENCH_DATE')}; run time {E.get('BENCH_ELAPSED')} s, of which "
       f"{E.get('BENCH_WAITED', '0')} s waiting for other sessions' reset monitors to go away")
     w(f"- Machine: Linux {E.get('MACHINE_KERNEL')}, {E.get('MACHINE_NPROC')} CPUs, "
@@ -334,6 +656,8 @@ def main():
       "client's `received rst_no_socket` (the RST reaches a host with no TCP socket for it, "
       "and kfree_skb reports it).")
     w("")
+
+    targets_at = len(out)
 
     # ---- main table
     w("## Results")
@@ -407,7 +731,7 @@ def main():
       "delta (per round) |")
     w("|---|---|---|---|---|")
     exact_rows = []
-    for cfg in ["json", "serve"] + DIAG:
+    for cfg in RSTWATCH:
         a = agg[cfg]
         if not a["use"]:
             w(f"| {cfg} | could not run | | | |")
@@ -452,79 +776,56 @@ def main():
               f"{rt / m['rsts']:.0f} |")
         w("")
 
-    # ---- burst
-    w("### Burst")
+    # ---- bursts
+    w("### Bursts")
     w("")
-    bsum = parse_summary(burst.get("summary_json")) if burst.get("ok") else {}
-    if burst.get("ok"):
-        fl = burst["flood"]
-        w(f"`rstwatch --json` (default settings: 8 MiB ring buffer) writing to a file while "
-          f"`bench/flood -n {E.get('BENCH_BURST')}` ran at full speed: {fl['sent']:,} SYNs in "
-          f"{fl['elapsed_s']:.2f} s ({fl['sent'] / fl['elapsed_s']:,.0f}/s), "
-          f"{burst['rsts']:,} resets (TcpOutRsts delta)"
-          + ("; another reset monitor was loaded meanwhile." if burst.get("foreign") else "."))
-        w("")
-        w(f"- JSON lines: {burst['lines']:,}; `closed_port` events from the server namespace: "
-          f"{burst['closed_port_lines']:,} of {burst['rsts']:,} resets; `closed_port` events "
-          f"from other namespaces: {burst['closed_port_lines_other_netns']:,}")
-        w(f"- Exit summary: {fmt_int(bsum.get('shown'))} events shown, lost (ring buffer full): "
-          f"**{bsum.get('lost', 'n/a')}**, malformed: {bsum.get('malformed', 'n/a')}; kernel "
-          f"closed_port count {fmt_int(bsum.get('closed_port'))} vs TcpOutRsts delta "
-          f"{burst['rsts']:,}")
+    for name, label in (("burst", "every view on"), ("burst_nowire", "`--disable wire`")):
+        burst = bursts.get(name, {})
+        bsum = parse_summary(burst.get("summary_json")) if burst.get("ok") else {}
+        if not burst.get("ok"):
+            w(f"- {name} ({label}): **could not run**: {burst.get('why', 'not run')}")
+            continue
+        fl = burst["floods"]
+        sent = sum(x["sent"] for x in fl)
+        secs = sum(x["elapsed_s"] for x in fl)
+        lines = burst["lines"]
+        w(f"- **{name}** ({label}): `rstwatch --json` (default settings: 8 MiB ring buffer) "
+          f"writing to a file on disk while {len(fl)} x `bench/flood -n {E.get('BENCH_BURST')}` "
+          f"ran at full speed a second apart: {sent:,} SYNs in {secs:.2f} s of flooding "
+          f"({sent / secs:,.0f}/s), {burst['rsts']:,} resets (TcpOutRsts delta)"
+          + ("; another reset monitor was loaded meanwhile." if burst.get("foreign") else ".")
+          + f" JSON lines {lines:,} ({burst['file_bytes'] / max(lines, 1):.0f} bytes each, "
+          f"{1e9 * burst['cpu_s'] / max(lines, 1):,.0f} ns of rstwatch CPU each); "
+          f"`closed_port` events from the server namespace {burst['closed_port_lines']:,} of "
+          f"{burst['rsts']:,} resets (from other namespaces: "
+          f"{burst['closed_port_lines_other_netns']:,}). Exit summary: "
+          f"{fmt_int(bsum.get('shown'))} shown, lost (ring buffer full) "
+          f"**{bsum.get('lost', 'n/a')}**, malformed {bsum.get('malformed', 'n/a')}; kernel "
+          f"closed_port count {fmt_int(bsum.get('closed_port'))}.")
         if bsum.get("closed_port") is not None:
-            exact_rows.append(("burst", 1, bsum["closed_port"], burst["rsts"]))
-    else:
-        w(f"**Could not run**: {burst.get('why')}")
+            exact_rows.append((name, 1, bsum["closed_port"], burst["rsts"]))
     w("")
-
-    # ---- targets
-    w("## Targets")
-    w("")
-    w("| target | measured | verdict |")
-    w("|---|---|---|")
-
-    def verdict(ok, miss):
-        return "met" if ok else f"**missed** {miss}"
-
-    rj = agg["json"].get("ratio")
-    if rj is not None:
-        w(f"| streaming (`--json`) >= {TARGET_STREAM} of the no-monitor rate | {rj:.3f} | "
-          f"{verdict(rj >= TARGET_STREAM, f'by {TARGET_STREAM - rj:.3f} ({100 * (1 - rj / TARGET_STREAM):.0f}% below the target)')} |")
-    else:
-        w(f"| streaming >= {TARGET_STREAM} | not measured | - |")
-    rs = agg["serve"].get("ratio")
-    if rs is not None:
-        w(f"| counters only (`serve`) >= {TARGET_COUNTERS} | {rs:.3f} | "
-          f"{verdict(rs >= TARGET_COUNTERS, f'by {TARGET_COUNTERS - rs:.3f} ({100 * (1 - rs / TARGET_COUNTERS):.0f}% below the target)')} |")
-    else:
-        w(f"| counters only >= {TARGET_COUNTERS} | not measured | - |")
-    rn = agg.get("serve_nostats", {}).get("ratio")
-    if rn is not None:
-        w(f"| counters only, as run (`serve`, bpf_stats off) >= {TARGET_COUNTERS} | {rn:.3f} | "
-          f"{verdict(rn >= TARGET_COUNTERS, f'by {TARGET_COUNTERS - rn:.3f} ({100 * (1 - rn / TARGET_COUNTERS):.0f}% below the target)')} |")
-    if bsum.get("lost") is not None:
-        w(f"| zero lost events, {E.get('BENCH_BURST')}-reset burst, default settings | "
-          f"{bsum['lost']:,} lost | {verdict(bsum['lost'] == 0, 'by {:,} events'.format(bsum['lost']))} |")
-    else:
-        w("| zero lost events in the burst | not measured | - |")
     if exact_rows:
         bad = [x for x in exact_rows if x[2] != x[3]]
-        meas = (f"{len(exact_rows) - len(bad)} of {len(exact_rows)} runs equal"
-                + ("; differences: " + ", ".join(f"{c} r{rd}: {cp - t:+d}" for c, rd, cp, t in bad)
-                   if bad else ""))
-        w(f"| counters exact at any rate (kernel closed_port count == TcpOutRsts delta) | "
-          f"{meas} | {verdict(not bad, '(see below)')} |")
-    srn = agg["json"].get("send_reset_ns")
-    if srn is not None:
-        w(f"| per-event BPF cost <= {TARGET_BPF_NS:.0f} ns (send_reset, bpf_stats) | "
-          f"{srn:.0f} ns | {verdict(srn <= TARGET_BPF_NS, f'by {srn - TARGET_BPF_NS:.0f} ns ({srn / TARGET_BPF_NS:.1f}x the target)')} |")
-    w("")
-    if exact_rows and any(x[2] != x[3] for x in exact_rows):
-        w("The counts are global (all namespaces) while TcpOutRsts is the server namespace's: "
-          "a positive difference is closed-port resets of other namespaces on this shared host "
-          "during the round (the burst line above counts such events from other namespaces "
-          "directly); a negative one would be a lost count.")
+        w(f"Counters exact (kernel closed_port count == TcpOutRsts delta): "
+          f"{len(exact_rows) - len(bad)} of {len(exact_rows)} runs equal"
+          + ("; differences: " + ", ".join(f"{c} r{rd}: {cp - t:+d}" for c, rd, cp, t in bad)
+             if bad else "") + ".")
         w("")
+        if bad:
+            w("The counts are global (all namespaces) while TcpOutRsts is the server "
+              "namespace's: a positive difference is closed-port resets of other namespaces on "
+              "this shared host during the round; a negative one would be a lost count.")
+            w("")
+    if pipeline:
+        w(f"`bench/pipeline` (synthetic ring-buffer records through decode, attribute, resolve "
+          f"and the JSON sink into a file on disk, no BPF): "
+          f"{pipeline.get('cpu_ns_per_event')} ns of CPU and "
+          f"{pipeline.get('bytes_per_event')} bytes per event over "
+          f"{fmt_int(pipeline.get('events'))} events.")
+        w("")
+
+    write_traffic(w, tagg)
 
     # ---- analysis
     w("## Where the overhead comes from")
@@ -558,14 +859,6 @@ def main():
         return "n/a" if x is None else f"{x:,.0f} ns"
 
     base_ns = 1e9 / base if base else None
-    sp = agg.get("json_paused", {}).get("send_reset_ns")
-    ss = agg.get("json_stalled", {}).get("send_reset_ns")
-    if sp and ss:
-        stall_note = (f"The stalled reader makes send_reset {ss / sp:.1f}x as expensive."
-                      if ss > 1.2 * sp else
-                      "This run does not show a clear difference between the two.")
-    else:
-        stall_note = ""
     w(f"Baseline: one reset (a SYN sent, carried through the server's stack, the RST back, "
       f"dropped by the client) costs about {fmt_f(base_ns, 0) if base_ns else 'n/a'} ns of the "
       f"flood's CPU with no monitor; a monitor that adds 5% must stay under "
@@ -577,79 +870,18 @@ def main():
       f"{ratio('json_stalled')}; bt_count "
       f"{ratio('bt_count')}, bt_print {ratio('bt_print')}, tcpdump {ratio('tcpdump')}.")
     w("")
-    w(reflow(f"""In order of weight (code references are to the revision above):
-
-1. **The BPF programs themselves, {ns('json', 'bpf_ns_per_reset')} per reset** (json, bpf_stats;
-   {fmt_f(agg['json'].get('runs_per_reset'), 0)} program runs per reset), against the budget
-   above. Per reset: `send_reset` {prog_ns('json', 'send_reset', 'reset')}, `skb_dropped`
-   {prog_ns('json', 'skb_dropped', 'reset')} (three kfree_skb per reset: the server's SYN and
-   the client's RST, both NO_SOCKET, and the copy the flood's raw socket filters out),
-   `xdp_rst_in` {prog_ns('json', 'xdp_rst_in', 'reset')} and `tc_rst_out`
-   {prog_ns('json', 'tc_rst_out', 'reset')} (each runs on both veth ends), `track_send`
-   {prog_ns('json', 'track_send', 'reset')} (`sock_send_length` fires for every message the
-   flood sends and returns at once: not TCP). `handle_send()` in `bpf/resets.bpf.c` does for
-   every reset: a 168-byte memset of the scratch event, pid/tgid, cgroup id and
-   `bpf_get_current_comm`, the syscall probe (`context_facts`), one `bpf_probe_read_kernel`
-   for the IP header and one for the TCP header (`tuple_from_skb`; the skb's fields are read
-   directly through its BTF pointer), an LRU lookup of the last listener, two per-CPU hash
-   updates (`count_key`, `count_service` with a 16-byte key), the stack-RST mark for the TC
-   program, a ring-buffer reserve, a 168-byte copy, a `bpf_ringbuf_query` and a submit. The
-   cheapest rstwatch program, `track_send`, which reads
-   two socket fields and returns, measures {prog_ns('json', 'track_send')} per run: the floor
-   of what bpf_stats reports on this machine.
-2. **Two records per reset in this scenario.** The RST that returns to the client finds no
-   socket there; `skb_dropped` records it (`rst_no_socket`) with its own counts and ring-buffer
-   record, so the ring carries two records per reset and the reader formats two JSON lines.
-   The flag check before `event_begin()` keeps the SYN's and the raw-socket copy's kfree_skb
-   cheap.
-3. **Wakeups.** `emit_kind()` submits with `BPF_RB_NO_WAKEUP`; only the record that takes
-   the ring past a quarter full (`wakeup_bytes`) forces a wakeup, so a reader that stalls or
-   falls behind gets one wakeup, not one per event. With the reader stopped and a ring too
-   large to reach the mark (json_paused, 1 GiB) `send_reset` takes {ns('json_paused')} per
-   run and `skb_dropped` {prog_ns('json_paused', 'skb_dropped')}; stopped with a 64 MiB ring
-   (json_stalled) {ns('json_stalled')} and {prog_ns('json_stalled', 'skb_dropped')}; the flood
-   keeps {ratio('json_paused')} and {ratio('json_stalled')} of its rate. {stall_note}
-   Streaming (json): {ns('json')} per `send_reset` run; in the profile
-   {pct(pf, 'bpf_ringbuf_submit')} of the flood thread's samples are inside
-   `bpf_ringbuf_submit`, {pct(pf, 'irq_work_queue')} in `irq_work_queue`.
-4. **XDP on veth.** XDP runs in generic mode unless `--xdp-mode native`. Native XDP moves the
-   veth receive path to NAPI with a page-pool copy of every skb, RST or not: json_native
-   {ratio('json_native')} vs json {ratio('json')} (generic; in the profiled generic round
-   {pct(pf, 'veth_xdp_rcv')} of the flood thread's samples are under `veth_xdp_rcv`).
-   json_nowire {ratio('json_nowire')} shows the wire view's whole cost.
-5. **bpf_stats.** With `kernel.bpf_stats_enabled=1` every BPF program run on the host reads
-   the clock twice: json_nostats {ratio('json_nostats')} vs json {ratio('json')}, serve_nostats
-   {ratio('serve_nostats')} vs serve {ratio('serve')}. `rstwatch serve` turns it on only with
-   `--bpf-stats`.
-6. **serve counts only.** Without `--log`, `sample_events` (.rodata) is false: the kernel side
-   counts and returns before the ring buffer, and skips the clock and `comm` reads that only
-   samples need. What remains is the programs' fact gathering (the packet headers still need
-   `bpf_probe_read_kernel`: {pct(pf, 'copy_from_kernel_nofault')} of the flood thread in
-   `copy_from_kernel_nofault`), the counter updates, and the wire and drop programs.
-   serve_lean (`--disable wire,drops,receive,owner-io`: one program per reset) keeps
-   {ratio('serve_lean')}.
-7. **User space** runs on the other CPU: rstwatch used {fmt_f(agg['json'].get('cpu_pct'), 0)}%
-   of a CPU for --json and {fmt_f(agg['serve'].get('cpu_pct'), 0)}% for serve during the
-   flood. JSON formatting and escaping (`json_escape`, stdio) and one `fflush()` (a
-   `write(2)`) per event dominate it (profile: {pct(pr, 'user space (leaf frame outside the kernel)')}
-   of its samples in user space, {pct(pr, 'write(2)')} in `write(2)`).
-
-Why the targets are out of reach with every view on, on this machine: a reset costs about
-{fmt_f(base_ns, 0) if base_ns else 'n/a'} ns here, so 0.98 leaves
-{fmt_f(base_ns * 0.02 / 0.98, 0) if base_ns else 'n/a'} ns per reset for all programs
-together, and 0.95 leaves {fmt_f(base_ns * 0.05 / 0.95, 0) if base_ns else 'n/a'} ns. The
-floor of one BPF program run that returns at once is {prog_ns('json', 'track_send')} here, and
-a flood reset runs {fmt_f(agg['json'].get('runs_per_reset'), 0)} programs: the tracepoint,
-three kfree_skb, XDP and TC on both veth ends, send/recv tracking. The views that need them
-(refused RSTs, accept-queue drops, firewall REJECTs, TIME_WAIT assassination, owners of
-accepted sockets) are what the operator asked for; `--disable` turns off the ones a host does
-not need, and with all of them off (json_lean, serve_lean) one program runs per reset.
-
-For comparison, bpftrace's counting one-liner (one tracepoint program, a per-CPU map update,
-no record) keeps {ratio('bt_count')}; its printf one-liner (a perf-buffer record and a wakeup
-per reset) keeps {ratio('bt_print')}. On bare metal, where reading the clock and raising
-interrupts do not go through a hypervisor, the ratios would likely be closer to 1, but the
-work per reset is the same."""))
+    w(reflow(f"""Per program, the tables above give each program's runs and ns per reset; the
+profile below shows where the flood's CPU goes (inclusive shares). Without a monitor a reset
+costs about {fmt_f(base_ns, 0) if base_ns else 'n/a'} ns of the flood's CPU here; a monitor that
+leaves 0.97 of the rate may add about {fmt_f(base_ns * 0.03 / 0.97, 0) if base_ns else 'n/a'} ns
+per reset on that CPU. The cheapest way to watch resets, bpftrace's counting one-liner (one
+tracepoint program, a per-CPU map update, no record), keeps {ratio('bt_count')} and costs
+{ns('bt_count_stats', 'bpf_ns_per_reset')} per reset; its printf one-liner (a perf-buffer record
+and a wakeup per reset) keeps {ratio('bt_print')}. rstwatch runs
+{fmt_f(agg['serve'].get('runs_per_reset'), 1)} programs per reset in serve
+({fmt_f(agg['serve_nowire'].get('runs_per_reset'), 1)} with `--disable wire`) and
+{fmt_f(agg['json'].get('runs_per_reset'), 1)} with --json; with every optional view off
+(json_lean, serve_lean) {fmt_f(agg['serve_lean'].get('runs_per_reset'), 1)}."""))
     w("")
     w("Profile of one `rstwatch --json` flood round (`perf record -a -g`, 2 s, bpf_stats on; "
       "not used for the tables). Inclusive share: the fraction of that thread's samples with "
@@ -668,6 +900,8 @@ work per reset is the same."""))
       "send_reset ns | bpf_stats | other monitor seen |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for r in rounds:
+        if r["config"].startswith("t_"):
+            continue
         if not r.get("ok"):
             w(f"| {r['config']} | {r.get('round')} | could not run: {r.get('why')} | | | | | | | |")
             continue
@@ -676,11 +910,14 @@ work per reset is the same."""))
           f"{fmt_f(r.get('send_reset_ns'), 0)} | {r.get('bpf_stats')} | "
           f"{'yes' if r.get('foreign') else 'no'} |")
     w("")
+    out[targets_at:targets_at] = targets_table(agg, bursts, tagg, pipeline)
     sys.stdout.write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--profile":
         print(summarize_profile(sys.stdin, sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 2 and sys.argv[1] == "--sockperf":
+        print(json.dumps(parse_sockperf(sys.stdin.read())))
     else:
         main()

@@ -1,51 +1,66 @@
 #!/usr/bin/env bash
 #
-# bench/run.sh: what watching costs a host under a TCP reset flood.
+# bench/run.sh: what watching costs a host, under a TCP reset flood and under
+# ordinary traffic, side by side with its peers in one run (issue 11's
+# targets, written at the top of bench/results.md by bench/report.py).
 #
 # A private namespace pair (rwbench<PID>-cli, rwbench<PID>-srv) joined by a
-# veth pair; bench/flood sends SYNs from the client to a closed port of the
-# server as fast as it can and the server's kernel answers each with a RST
-# (closed_port).  Rounds alternate between the configurations below (the order
-# rotates every round); each configuration gets the median of its rounds:
+# veth pair.  Phase 1, resets: bench/flood sends SYNs from the client to a
+# closed port of the server as fast as it can and the server's kernel answers
+# each with a RST (closed_port).  Rounds alternate between the configurations
+# below (the order rotates every round); each gets the median of its rounds:
 #
-#   none      no monitor
-#   json      rstwatch --json > /dev/null
-#   serve     rstwatch serve (counters only, /metrics scraped after the flood)
-#   bt_count  bpftrace: count tcp_send_reset by reason
-#   bt_print  bpftrace: print each tcp_send_reset
-#   tcpdump   tcpdump capturing RSTs to a file in the server namespace
+#   none                  no monitor
+#   json, json_nowire     rstwatch --json [--disable wire] > a file on disk
+#                         (under /var/tmp, removed after each round)
+#   serve, serve_nowire   rstwatch serve [--disable wire] (counters only)
+#   serve_nostats, serve_nowire_nostats   the same, bpf_stats off (the rate)
+#   bt_count              bpftrace: count tcp_send_reset by reason (the rate)
+#   bt_count_stats        the same with bpf_stats on (its programs' ns)
+#   bt_print              bpftrace: print each tcp_send_reset
+#   tcpdump               tcpdump capturing RSTs to a file in the server namespace
 #
-# and diagnostic configurations (fewer rounds) that take rstwatch apart:
-#   json_nostats  json with kernel.bpf_stats_enabled left off
-#   json_nowire   json --disable wire (no XDP/TC on the veth pair)
+# and diagnostic configurations (DIAG_ROUNDS rounds) that take rstwatch apart:
+#   json_nostats  json to /dev/null with kernel.bpf_stats_enabled left off
 #   json_lean     json --disable wire,drops,receive,owner-io
 #   json_paused   json with a 1 GiB ring buffer, stopped (SIGSTOP) during the
 #                 flood: the kernel side alone, without wakeups or a consumer
 #   json_stalled  the same with a 64 MiB ring: the ring fills past its wakeup
-#                 threshold (a quarter), after which every record forces a wakeup
+#                 threshold, after which every record forces a wakeup
 #   json_native   json with --xdp-mode native (veth in NAPI mode, a copy per packet)
-#   serve_nostats serve as an operator runs it: bpf_stats left off
 #   serve_lean    serve --disable wire,drops,receive,owner-io: one program per reset
 #
-# rstwatch runs with -v only to see its "watching" line (everything attached)
-# before the flood starts; its exit summary is read from --summary-json.
+# Phase 2, ordinary traffic (no resets), bpf_stats on, TRAFFIC_ROUNDS
+# alternating rounds of t_none, t_baseline (bench/baseline: empty programs on
+# each of rstwatch's hook types), t_serve and t_serve_nowire: one iperf3
+# stream for IPERF_S seconds, then sockperf TCP ping-pong for SOCKPERF_S
+# seconds, servers in the server namespace, clients in the client one.
 #
-# then a burst of BURST resets with default settings (rstwatch --json to a
-# file), and a perf profile of one json round.  Results: bench/results.md.
+# Then BURSTS bursts of BURST resets at full speed with default settings
+# (rstwatch --json to a file on disk; every view on, then --disable wire),
+# bench/pipeline (user space alone on synthetic records), and a perf profile of
+# one json round.
 #
-# Every rstwatch instance gets `-i IFNAME` (the benchmark's own veth name) so
-# that its XDP/TC programs stay off other namespaces' interfaces; our veth pair
-# gets exactly what it would get by default.
+# BPF time comes from bpf_stats of the programs the monitor's pid holds (its
+# fds); each program's hook from its link's fdinfo.  rstwatch runs with -v
+# only to see its "watching" line (everything attached); its exit summary is
+# read from --summary-json.  Every rstwatch instance gets `-i IFNAME` (the
+# benchmark's own veth name) unless the wire view is off, so that its XDP/TC
+# programs stay off other namespaces' interfaces.  tracefs is mounted for
+# bpftrace if it is not (and unmounted at exit).
 #
-# Needs root.  Environment: ROUNDS (5), DIAG_ROUNDS (3), DURATION (3 s per
-# flood), BURST (300000), PROFILE (1), RESULTS (bench/results.md),
-# RSTWATCH (.output/rstwatch), FLOOD (.output/bench/flood), WAIT_BUDGET (120 s
-# in all of waiting for other reset monitors to go away; rounds that would
-# still meet one are skipped and say so), MAX_RETRIES (6),
-# KEEP (a directory to keep the raw measurements in), REPORT_FROM (write
-# RESULTS again from such a directory, measuring nothing), CONFIGS (a quick
-# look: only these configurations, ROUNDS rounds each, rates printed, no
-# burst, profile (QUICK_PROFILE=1: one, printed) or results.md).
+# Needs root.  Environment: ROUNDS (5), DIAG_ROUNDS (3), TRAFFIC_ROUNDS
+# (ROUNDS), DURATION (3 s per flood), IPERF_S (3), SOCKPERF_S (3), BURST
+# (300000), BURSTS (3), PROFILE (1), RESULTS (bench/results.md), RSTWATCH
+# (.output/rstwatch: any rstwatch binary), FLOOD, BASELINE, PIPELINE
+# (.output/bench/*), WAIT_BUDGET (120 s in all of waiting for other reset
+# monitors to go away; rounds that would still meet one are skipped and say
+# so), MAX_RETRIES (6), KEEP (a directory to keep the raw measurements in),
+# REPORT_FROM (write RESULTS again from such a directory, measuring nothing),
+# NOTE (a line for the results header, e.g. why the rounds are fewer),
+# CONFIGS (a quick look: only these configurations, t_* ones included,
+# ROUNDS rounds each, medians printed, no burst, profile (QUICK_PROFILE=1:
+# one, printed) or results.md).
 
 set -uo pipefail
 
@@ -63,11 +78,27 @@ FLOOD_BIN=${FLOOD:-$REPO/.output/bench/flood}
 MAX_RETRIES=${MAX_RETRIES:-6}
 WAIT_BUDGET=${WAIT_BUDGET:-120}
 
-MAIN_CONFIGS=(none json serve bt_count bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_nowire json_lean json_paused json_stalled json_native serve_nostats serve_lean)
+BURSTS=${BURSTS:-3}
+TRAFFIC_ROUNDS=${TRAFFIC_ROUNDS:-$ROUNDS}
+IPERF_S=${IPERF_S:-3}
+SOCKPERF_S=${SOCKPERF_S:-3}
+IPERF_PORT=5201
+SOCKPERF_PORT=11111
+BASELINE_BIN=${BASELINE:-$REPO/.output/bench/baseline}
+PIPELINE_BIN=${PIPELINE:-$REPO/.output/bench/pipeline}
+
+MAIN_CONFIGS=(none json json_nowire serve serve_nowire serve_nostats serve_nowire_nostats
+	bt_count bt_count_stats bt_print tcpdump)
+DIAG_CONFIGS=(json_nostats json_lean json_paused json_stalled json_native serve_lean)
+TRAFFIC_CONFIGS=(t_none t_baseline t_serve t_serve_nowire)
 QUICK=0
 if [[ -n ${CONFIGS:-} ]]; then
 	read -ra MAIN_CONFIGS <<<"$CONFIGS"
+	TRAFFIC_CONFIGS=()
+	for c in "${MAIN_CONFIGS[@]}"; do
+		[[ $c == t_* ]] && TRAFFIC_CONFIGS+=("$c")
+	done
+	read -ra MAIN_CONFIGS <<<"$(printf '%s\n' "${MAIN_CONFIGS[@]}" | grep -v '^t_' | tr '\n' ' ')"
 	DIAG_CONFIGS=()
 	QUICK=1
 fi
@@ -87,6 +118,11 @@ SRV=$PFX-srv
 MON=$PFX-mon
 
 TMP=
+DISK=
+SERVER_PIDS=()
+BASELINE=
+PIPELINE=
+TRACEFS_MOUNTED=0
 MON_PID=
 FLOOD_PID=
 STATS_ORIG=
@@ -124,6 +160,10 @@ cleanup() {
 		kill -CONT "$MON_PID" 2>/dev/null
 		ns_stop "$MON_PID" >/dev/null 2>&1
 	fi
+	stop_servers
+	if ((TRACEFS_MOUNTED)); then
+		umount /sys/kernel/tracing 2>/dev/null
+	fi
 	if ((STATS_CHANGED)) && [[ -n $STATS_ORIG ]]; then
 		sysctl -qw kernel.bpf_stats_enabled="$STATS_ORIG" >/dev/null 2>&1
 	fi
@@ -131,6 +171,9 @@ cleanup() {
 	ip netns del "$MON" >/dev/null 2>&1
 	if [[ -n $TMP && -d $TMP ]]; then
 		rm -rf "$TMP"
+	fi
+	if [[ -n $DISK && -d $DISK ]]; then
+		rm -rf "$DISK"
 	fi
 	exit "$rc"
 }
@@ -163,8 +206,10 @@ stats_set() {
 	fi
 }
 
+# bpf_stats off between and in the "off" rounds whatever the host had (another
+# session may have left it on); the original value comes back at exit.
 stats_restore() {
-	stats_set "$STATS_ORIG"
+	stats_set 0
 }
 
 # CPU ticks (utime + stime) of PID.
@@ -198,8 +243,60 @@ prog_ids() {
 bpf_snapshot() {
 	bpftool prog show -j 2>/dev/null | jq -c --argjson ids "$1" \
 		'[.[] | select(.id as $i | $ids | index($i)) |
-		  {id, name, run_time_ns: (.run_time_ns // 0), run_cnt: (.run_cnt // 0)}]' ||
+		  {id, name, type, run_time_ns: (.run_time_ns // 0), run_cnt: (.run_cnt // 0)}]' ||
 		echo '[]'
+}
+
+# The hook each program of PID is attached to, from its link fds' fdinfo
+# (bpftool 7.1 does not know tcx links): {"PROG_ID": "tp_btf/NAME" | "xdp" |
+# "tcx_ingress" | "tcx_egress" | "LINK_TYPE"}.  rstwatch and bench/baseline
+# get the same names, so report.py puts each program beside the empty one on
+# its hook whatever the programs are called.
+prog_hooks() {
+	local f k v lt pid tp at hooks='{}'
+	for f in /proc/"$1"/fdinfo/*; do
+		lt='' pid='' tp='' at=''
+		while read -r k v; do
+			case $k in
+			link_type:) lt=$v ;;
+			prog_id:) pid=$v ;;
+			tp_name:) tp=$v ;;
+			attach_type:) at=$v ;;
+			esac
+		done <"$f" 2>/dev/null
+		[[ -n $lt && -n $pid ]] || continue
+		case $lt in
+		raw_tracepoint) v=tp_btf/$tp ;;
+		tcx) # "attach_type:	46 (ingress)"
+			case $at in
+			*"(ingress)") v=tcx_ingress ;;
+			*"(egress)") v=tcx_egress ;;
+			*) v="tcx/$at" ;;
+			esac
+			;;
+		*) v=$lt ;;
+		esac
+		hooks=$(jq -c --arg id "$pid" --arg h "$v" '.[$id] = $h' <<<"$hooks")
+	done
+	echo "$hooks"
+}
+
+# disk_file OUTBASE: where a streaming configuration writes its events, on
+# disk (DISK is under /var/tmp, removed at exit).
+disk_file() {
+	echo "$DISK/${1##*/}.jsonl"
+}
+
+# wait_quiet FILE: bounded wait (20 s) until FILE stops growing for 0.3 s,
+# so a monitor that fell behind has drained its ring buffer.
+wait_quiet() {
+	local prev=-1 cur i
+	for ((i = 0; i < 66; i++)); do
+		cur=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		((cur == prev)) && return 0
+		prev=$cur
+		sleep 0.3
+	done
 }
 
 # Reset programs of other rstwatch or bpftrace instances on this host (they
@@ -236,59 +333,60 @@ rw_ready() {
 	wait_until 20 file_has "$1.err" 'watching'
 }
 
+# start_json OUTBASE STDOUT ARGS...: rstwatch -v --json ARGS, its stream to
+# STDOUT; sets MON_PID and waits until everything is attached.
+start_json() {
+	local out=$1 to=$2
+	shift 2
+	"$RW" -v --json --summary-json "$out.summary" "$@" >"$to" 2>"$out.err" </dev/null &
+	MON_PID=$!
+	rw_ready "$out"
+}
+
 # start_monitor CONFIG OUTBASE: sets MON_PID; false (and MON_FAIL) if it
-# cannot run.
+# cannot run.  json, json_nowire and burst* stream to $(disk_file OUTBASE), a
+# file on disk; the diagnostic json_* ones to /dev/null.
 start_monitor() {
 	local cfg=$1 out=$2
+	# -i keeps the wire view off other namespaces' interfaces on this shared host
+	local -a nowire=(-i "$NS_IFNAME")
+	[[ $cfg == *nowire* ]] && nowire=(--disable wire)
 	MON_PID=
 	MON_FAIL=
 	case $cfg in
-	none)
+	none | t_none)
 		return 0
 		;;
-	json | json_nostats)
-		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" >/dev/null 2>"$out.err" </dev/null &
-		MON_PID=$!
-		rw_ready "$out"
+	json | json_nowire | burst | burst_nowire)
+		start_json "$out" "$(disk_file "$out")" "${nowire[@]}"
+		;;
+	json_nostats)
+		start_json "$out" /dev/null -i "$NS_IFNAME"
 		;;
 	json_native)
-		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" --xdp-mode native >/dev/null 2>"$out.err" </dev/null &
-		MON_PID=$!
-		rw_ready "$out"
-		;;
-	json_nowire)
-		"$RW" -v --json --summary-json "$out.summary" --disable wire >/dev/null 2>"$out.err" </dev/null &
-		MON_PID=$!
-		rw_ready "$out"
+		start_json "$out" /dev/null -i "$NS_IFNAME" --xdp-mode native
 		;;
 	json_lean)
-		"$RW" -v --json --summary-json "$out.summary" --disable wire,drops,receive,owner-io >/dev/null 2>"$out.err" \
-			</dev/null &
-		MON_PID=$!
-		rw_ready "$out"
+		start_json "$out" /dev/null --disable wire,drops,receive,owner-io
 		;;
 	json_paused | json_stalled)
 		local size=1G
 		[[ $cfg == json_stalled ]] && size=64M
-		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" --ringbuf-size "$size" >/dev/null 2>"$out.err" \
-			</dev/null &
-		MON_PID=$!
-		rw_ready "$out"
+		start_json "$out" /dev/null -i "$NS_IFNAME" --ringbuf-size "$size"
 		;;
-	burst)
-		"$RW" -v --json --summary-json "$out.summary" -i "$NS_IFNAME" >"$out" 2>"$out.err" </dev/null &
-		MON_PID=$!
-		rw_ready "$out"
-		;;
-	serve | serve_nostats | serve_lean)
-		local -a lean=()
-		[[ $cfg == serve_lean ]] && lean=(--disable "wire,drops,receive,owner-io")
+	serve | serve_nostats | serve_nowire | serve_nowire_nostats | serve_lean | t_serve | t_serve_nowire)
+		[[ $cfg == serve_lean ]] && nowire=(--disable "wire,drops,receive,owner-io")
 		ns_bg "$MON" "$out" "$RW" serve -v --listen "127.0.0.1:$METRICS_PORT" \
-			-i "$NS_IFNAME" "${lean[@]}" >/dev/null
+			"${nowire[@]}" >/dev/null
 		MON_PID=$NS_BG_PID
 		rw_ready "$out" && wait_until 10 metrics_up
 		;;
-	bt_count | bt_print)
+	t_baseline)
+		"$BASELINE" --netns "$CLI" --netns "$SRV" -i "$NS_IFNAME" >"$out.err" 2>&1 </dev/null &
+		MON_PID=$!
+		wait_until 20 file_has "$out.err" 'attached'
+		;;
+	bt_count | bt_count_stats | bt_print)
 		if [[ -z $BPFTRACE ]]; then
 			MON_FAIL="bpftrace not available: $BPFTRACE_WHY"
 			return 1
@@ -355,8 +453,12 @@ wait_clean() {
 # sets LAST_FOREIGN (another reset monitor was seen during the round).
 run_round() {
 	local cfg=$1 round=$2 out=$TMP/$1.$2 r0 r1 a b flood progs='[]' f0 f1
-	local snap0='[]' snap1='[]' c0=0 c1=0 ctot=0 rss=0 stats metrics='' t0 t1
-	if [[ $cfg == *_nostats || $cfg == none || $cfg == bt_* || $cfg == tcpdump ]]; then
+	local snap0='[]' snap1='[]' c0=0 c1=0 ctot=0 rss=0 stats metrics='' t0 t1 hooks='{}'
+	local disk='' fbytes=0 flines=0
+	[[ $cfg == json || $cfg == json_nowire ]] && disk=$(disk_file "$out")
+	# rates as operators run them; ns figures (bpf_stats on) in their own rounds
+	if [[ $cfg == *_nostats || $cfg == none || $cfg == bt_count || $cfg == bt_print ||
+		$cfg == tcpdump ]]; then
 		stats_restore
 	else
 		stats_set 1
@@ -379,6 +481,7 @@ run_round() {
 	fi
 	if [[ -n $MON_PID ]]; then
 		progs=$(prog_ids "$MON_PID")
+		hooks=$(prog_hooks "$MON_PID")
 	fi
 	f0=$(foreign_count "$progs")
 	snap0=$(bpf_snapshot "$progs")
@@ -390,7 +493,11 @@ run_round() {
 	if [[ -n $MON_PID ]]; then
 		c1=$(cpu_ticks "$MON_PID")
 		# let bpftrace's output and rstwatch's ring buffer drain
-		[[ $cfg == json_paused || $cfg == json_stalled ]] || sleep 0.5
+		if [[ -n $disk ]]; then
+			wait_quiet "$disk"
+		elif [[ $cfg != json_paused && $cfg != json_stalled ]]; then
+			sleep 0.5
+		fi
 		ctot=$(cpu_ticks "$MON_PID")
 		rss=$(peak_rss_kb "$MON_PID")
 	fi
@@ -409,67 +516,165 @@ run_round() {
 	t1=$(now_us)
 	r1=$(ns_nstat "$SRV" TcpOutRsts)
 	stats_restore
+	if [[ -n $disk ]]; then
+		fbytes=$(stat -c %s "$disk" 2>/dev/null || echo 0)
+		flines=$(wc -l <"$disk" 2>/dev/null || echo 0)
+		rm -f "$disk"
+	fi
 	jq -nc --arg c "$cfg" --argjson r "$round" --argjson flood "${flood:-null}" \
 		--argjson a "$a" --argjson b "$b" --argjson r0 "$r0" --argjson r1 "$r1" \
 		--argjson c0 "$c0" --argjson c1 "$c1" --argjson ctot "$ctot" \
 		--argjson hz "$HZ" --argjson rss "${rss:-0}" --argjson life_us "$((t1 - t0))" \
 		--argjson f "$((f0 > f1 ? f0 : f1))" --argjson s0 "$snap0" --argjson s1 "$snap1" \
 		--arg stats "$stats" --arg metrics "$metrics" --argjson summary "$(summary_of "$out")" \
+		--argjson hooks "$hooks" --argjson fbytes "$fbytes" --argjson flines "$flines" \
 		--rawfile err <(tail -c 4000 "$out.err" 2>/dev/null) \
 		--rawfile outtail <(if [[ $cfg == bt_count ]]; then cat "$out"; fi) \
 		--argjson lines "$(if [[ $cfg == bt_print ]]; then grep -c '^[0-9]' "$out"; else echo 0; fi)" \
 		'{config: $c, round: $r, ok: ($flood != null), flood: $flood,
 		  rsts: ($b - $a), rsts_life: ($r1 - $r0), cpu_s: (($c1 - $c0) / $hz),
-		  cpu_total_s: ($ctot / $hz), rss_kb: $rss, life_s: ($life_us / 1e6), foreign: $f,
+		  cpu_total_s: ($ctot / $hz), cpu_drain_s: (($ctot - $c0) / $hz), rss_kb: $rss, life_s: ($life_us / 1e6), foreign: $f,
 		  bpf0: $s0, bpf1: $s1, bpf_stats: $stats, metrics: $metrics, err: $err,
-		  summary_json: $summary,
+		  summary_json: $summary, hooks: $hooks, file_bytes: $fbytes, file_lines: $flines,
 		  out: $outtail, lines: $lines}' >>"$ROUNDS_FILE" || return 1
 	LAST_FOREIGN=$((f0 > f1 ? f0 : f1))
 	rm -f "$out" "$out.err" "$out.summary" "$TMP/capture.pcap"
 }
 
-# The burst: BURST resets at full speed, rstwatch with default settings.
+# A burst run (CFG burst or burst_nowire): rstwatch --json with default
+# settings writing to a file on disk while BURSTS bursts of BURST resets each
+# run at the generator's full speed, a second apart.  One JSON record.
 run_burst() {
-	local out=$TMP/burst r0 r1 flood srv_ino progs f0 f1
+	local cfg=$1 out=$TMP/$1 disk r0 r1 flood srv_ino progs f0 f1 floods='[]' b c0 ctot
+	disk=$(disk_file "$out")
 	stats_restore
 	if ! wait_clean; then
-		jq -nc --arg why "$SKIP_WHY" '{config: "burst", ok: false, why: $why}'
+		jq -nc --arg c "$cfg" --arg why "$SKIP_WHY" '{config: $c, ok: false, why: $why}'
 		return 0
 	fi
 	srv_ino=$(stat -L -c %i "/run/netns/$SRV")
 	r0=$(ns_nstat "$SRV" TcpOutRsts) || return 1
-	if ! start_monitor burst "$out"; then
+	if ! start_monitor "$cfg" "$out"; then
 		stop_monitor
-		jq -nc --arg why "$MON_FAIL" '{config: "burst", ok: false, why: $why}'
+		jq -nc --arg c "$cfg" --arg why "$MON_FAIL" '{config: $c, ok: false, why: $why}'
 		return 0
 	fi
 	progs=$(prog_ids "$MON_PID")
 	f0=$(foreign_count "$progs")
-	flood=$(ip netns exec "$CLI" "$FLOOD" -s "$NS_CLI_IP4" -d "$NS_SRV_IP4" -n "$BURST" -t 120)
-	f1=$(foreign_count "$progs")
-	# wait (bounded) for the stream to drain: the file stops growing
-	local prev=-1 cur i
-	for ((i = 0; i < 100; i++)); do
-		cur=$(stat -c %s "$out")
-		((cur == prev)) && break
-		prev=$cur
-		sleep 0.2
+	c0=$(cpu_ticks "$MON_PID")
+	for ((b = 1; b <= BURSTS; b++)); do
+		((b > 1)) && sleep 1
+		flood=$(ip netns exec "$CLI" "$FLOOD" -s "$NS_CLI_IP4" -d "$NS_SRV_IP4" -n "$BURST" -t 120)
+		floods=$(jq -c --argjson f "${flood:-null}" '. + [$f]' <<<"$floods")
 	done
+	f1=$(foreign_count "$progs")
+	wait_quiet "$disk"
+	ctot=$(cpu_ticks "$MON_PID")
 	stop_monitor
 	r1=$(ns_nstat "$SRV" TcpOutRsts)
-	jq -nc --argjson flood "${flood:-null}" --argjson rsts "$((r1 - r0))" \
+	jq -nc --arg c "$cfg" --argjson floods "$floods" --argjson rsts "$((r1 - r0))" \
 		--argjson ino "$srv_ino" --rawfile err <(tail -c 4000 "$out.err") \
 		--argjson counts "$(jq -n --argjson ino "$srv_ino" 'reduce (inputs |
 			select(.cause == "closed_port") | .netns == $ino) as $ours
 			({ours: 0, others: 0}; if $ours then .ours += 1 else .others += 1 end)' \
-			"$out" 2>/dev/null || echo null)" \
-		--argjson summary "$(summary_of "$out")" \
-		--argjson lines "$(wc -l <"$out")" --argjson f "$((f0 > f1 ? f0 : f1))" \
-		'{config: "burst", ok: ($flood != null), flood: $flood, rsts: $rsts, netns: $ino,
-		  foreign: $f,
+			"$disk" 2>/dev/null || echo null)" \
+		--argjson summary "$(summary_of "$out")" --argjson hz "$HZ" \
+		--argjson cpu "$((ctot - c0))" --argjson bytes "$(stat -c %s "$disk")" \
+		--argjson lines "$(wc -l <"$disk")" --argjson f "$((f0 > f1 ? f0 : f1))" \
+		'{config: $c, ok: ($floods | all(. != null)), floods: $floods, rsts: $rsts,
+		  netns: $ino, foreign: $f, cpu_s: ($cpu / $hz), file_bytes: $bytes,
 		  closed_port_lines: $counts.ours, closed_port_lines_other_netns: $counts.others,
 		  lines: $lines, err: $err, summary_json: $summary}'
+	rm -f "$disk" "$out.err" "$out.summary"
+}
+
+# Ordinary traffic, one round of CFG (t_none, t_baseline, t_serve,
+# t_serve_nowire), bpf_stats on throughout: one iperf3 stream for IPERF_S
+# seconds, then sockperf TCP ping-pong for SOCKPERF_S seconds, client in the
+# client namespace, servers (started once, run_traffic) in the server one.
+# BPF snapshots before, between and after.  One record to ROUNDS_FILE.
+run_traffic_round() {
+	local cfg=$1 round=$2 out=$TMP/$1.$2 progs='[]' hooks='{}' s0 s1 s2 f0 f1 ip sp
+	stats_set 1
+	if ! wait_clean; then
+		jq -nc --arg c "$cfg" --argjson r "$round" --arg why "$SKIP_WHY" \
+			'{config: $c, round: $r, ok: false, why: $why}' >>"$ROUNDS_FILE"
+		LAST_FOREIGN=0
+		return 0
+	fi
+	if ! start_monitor "$cfg" "$out"; then
+		stop_monitor
+		jq -nc --arg c "$cfg" --argjson r "$round" --arg why "$MON_FAIL" \
+			'{config: $c, round: $r, ok: false, why: $why}' >>"$ROUNDS_FILE"
+		LAST_FOREIGN=0
+		return 0
+	fi
+	if [[ -n $MON_PID ]]; then
+		progs=$(prog_ids "$MON_PID")
+		hooks=$(prog_hooks "$MON_PID")
+	fi
+	f0=$(foreign_count "$progs")
+	s0=$(bpf_snapshot "$progs")
+	ip=$(ip netns exec "$CLI" timeout $((IPERF_S + 20)) iperf3 -c "$NS_SRV_IP4" -p "$IPERF_PORT" \
+		-t "$IPERF_S" -J 2>/dev/null | jq -c '{bps: .end.sum_received.bits_per_second,
+		retransmits: .end.sum_sent.retransmits, error}' 2>/dev/null) || ip=null
+	s1=$(bpf_snapshot "$progs")
+	sp=$(ip netns exec "$CLI" timeout $((SOCKPERF_S + 20)) sockperf ping-pong --tcp \
+		-i "$NS_SRV_IP4" -p "$SOCKPERF_PORT" -m 64 -t "$SOCKPERF_S" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' |
+		python3 "$REPO/bench/report.py" --sockperf) || sp=null
+	s2=$(bpf_snapshot "$progs")
+	f1=$(foreign_count "$progs")
+	stop_monitor
+	stats_restore
+	jq -nc --arg c "$cfg" --argjson r "$round" --argjson ip "${ip:-null}" --argjson sp "${sp:-null}" \
+		--argjson s0 "$s0" --argjson s1 "$s1" --argjson s2 "$s2" --argjson hooks "$hooks" \
+		--argjson f "$((f0 > f1 ? f0 : f1))" --rawfile err <(tail -c 2000 "$out.err" 2>/dev/null) \
+		'{config: $c, round: $r, ok: ($ip.bps != null and $sp.round_trips != null),
+		  why: (if $ip.bps == null then "iperf3 failed: \($ip.error // "no output")"
+		        elif $sp.round_trips == null then "sockperf failed" else null end),
+		  iperf: $ip, sockperf: $sp, bpf0: $s0, bpf1: $s1, bpf2: $s2, hooks: $hooks,
+		  foreign: $f, err: $err}' >>"$ROUNDS_FILE" || return 1
+	LAST_FOREIGN=$((f0 > f1 ? f0 : f1))
 	rm -f "$out" "$out.err" "$out.summary"
+}
+
+# The traffic phase: servers up once, TRAFFIC_ROUNDS alternating rounds of
+# TRAFFIC_CONFIGS, servers stopped (by pid).
+run_traffic() {
+	local r i n cfg
+	ns_bg "$SRV" "$TMP/iperf3.srv" iperf3 -s -B "$NS_SRV_IP4" -p "$IPERF_PORT" >/dev/null
+	SERVER_PIDS+=("$NS_BG_PID")
+	ns_bg "$SRV" "$TMP/sockperf.srv" sockperf server --tcp -i "$NS_SRV_IP4" -p "$SOCKPERF_PORT" \
+		>/dev/null
+	SERVER_PIDS+=("$NS_BG_PID")
+	wait_until 10 ss_listening "$IPERF_PORT" || die "iperf3 server did not start"
+	wait_until 10 ss_listening "$SOCKPERF_PORT" || die "sockperf server did not start"
+	for ((r = 1; r <= TRAFFIC_ROUNDS; r++)); do
+		n=${#TRAFFIC_CONFIGS[@]}
+		for ((i = 0; i < n; i++)); do
+			cfg=${TRAFFIC_CONFIGS[$(((i + r - 1) % n))]}
+			say "traffic round $r/$TRAFFIC_ROUNDS: $cfg"
+			run_traffic_round "$cfg" "$r" || die "traffic round $r $cfg failed"
+			if ((LAST_FOREIGN)) && ((RETRIES < MAX_RETRIES)); then
+				RETRIES=$((RETRIES + 1))
+				say "traffic round $r/$TRAFFIC_ROUNDS: $cfg again (another reset monitor was running)"
+				run_traffic_round "$cfg" "$r" || die "traffic round $r $cfg failed"
+			fi
+		done
+	done
+	stop_servers
+}
+
+ss_listening() {
+	ip netns exec "$SRV" ss -Htln "sport = :$1" | grep -q .
+}
+
+stop_servers() {
+	local p
+	for p in "${SERVER_PIDS[@]}"; do
+		ns_stop "$p" >/dev/null 2>&1
+	done
+	SERVER_PIDS=()
 }
 
 # perf profile of the flood under rstwatch --json: shares of the sender's CPU.
@@ -513,16 +718,19 @@ main() {
 	if [[ -n ${REPORT_FROM:-} ]]; then
 		python3 "$REPO/bench/report.py" "$REPORT_FROM/rounds.jsonl" \
 			"$REPORT_FROM/burst.json" "$REPORT_FROM/profile.txt" \
-			"$REPORT_FROM/env.json" >"$RESULTS.tmp" || die "report failed"
+			"$REPORT_FROM/env.json" "$REPORT_FROM/pipeline.json" >"$RESULTS.tmp" ||
+			die "report failed"
 		mv "$RESULTS.tmp" "$RESULTS"
 		exit 0
 	fi
 	[[ $(id -u) == 0 ]] || die "needs root (namespaces, BPF, raw sockets)"
-	for cmd in ip nstat jq bpftool python3 curl sysctl; do
+	for cmd in ip nstat jq bpftool python3 curl sysctl ss iperf3 sockperf timeout; do
 		command -v "$cmd" >/dev/null || die "$cmd not found"
 	done
 	[[ -x $RSTWATCH_BIN ]] || die "$RSTWATCH_BIN missing: run make bench"
 	[[ -x $FLOOD_BIN ]] || die "$FLOOD_BIN missing: run make bench"
+	[[ -x $BASELINE_BIN ]] || die "$BASELINE_BIN missing: run make bench"
+	[[ -x $PIPELINE_BIN ]] || die "$PIPELINE_BIN missing: run make bench"
 
 	BPFTRACE=$(command -v bpftrace || true)
 	BPFTRACE_WHY=
@@ -540,14 +748,27 @@ main() {
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	TMP=$(mktemp -d /tmp/rwbench.XXXXXX) || die "mktemp failed"
+	# streamed events go to a real disk, not /dev/null or tmpfs
+	DISK=$(mktemp -d /var/tmp/rwbench.XXXXXX) || die "mktemp /var/tmp failed"
+	# bpftrace's tracepoint: probes need tracefs; mount it for the run if absent
+	if [[ -n $BPFTRACE && ! -d /sys/kernel/tracing/events/tcp ]]; then
+		if mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
+			TRACEFS_MOUNTED=1
+		else
+			say "cannot mount tracefs: bpftrace's tracepoints will not attach"
+		fi
+	fi
 	STATS_ORIG=$(sysctl -n kernel.bpf_stats_enabled)
 	STATS_CHANGED=1 # restored at exit in any case
 	# snapshots: others may rebuild the tree while we run
-	if ! cp "$RSTWATCH_BIN" "$TMP/rstwatch" || ! cp "$FLOOD_BIN" "$TMP/flood"; then
+	if ! cp "$RSTWATCH_BIN" "$TMP/rstwatch" || ! cp "$FLOOD_BIN" "$TMP/flood" ||
+		! cp "$BASELINE_BIN" "$TMP/baseline" || ! cp "$PIPELINE_BIN" "$TMP/pipeline"; then
 		die "copy failed"
 	fi
 	RW=$TMP/rstwatch
 	FLOOD=$TMP/flood
+	BASELINE=$TMP/baseline
+	PIPELINE=$TMP/pipeline
 	RUN_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	RUN_DIRTY=$(git -C "$REPO" status --porcelain -- user bpf include 2>/dev/null | wc -l)
 
@@ -585,9 +806,15 @@ main() {
 			fi
 		done
 	done
+	if ((${#TRAFFIC_CONFIGS[@]})); then
+		run_traffic
+	fi
 	if ((QUICK)); then
-		jq -rs 'map(select(.ok)) | group_by(.config)[] |
+		jq -rs 'map(select(.ok and .flood)) | group_by(.config)[] |
 			"\(.[0].config): \(map(.rsts / .flood.elapsed_s) | sort | .[length / 2 | floor] | floor) resets/s (median of \(length))"' \
+			"$ROUNDS_FILE"
+		jq -rs 'map(select(.ok and .iperf)) | group_by(.config)[] |
+			"\(.[0].config): \(map(.iperf.bps / 1e9) | sort | .[length / 2 | floor]) Gbit/s, \(map(.sockperf.avg_latency_us) | sort | .[length / 2 | floor]) us ping-pong latency (median of \(length))"' \
 			"$ROUNDS_FILE"
 		if [[ -n ${QUICK_PROFILE:-} ]]; then
 			run_profile
@@ -595,8 +822,13 @@ main() {
 		fi
 		return 0
 	fi
-	say "burst of $BURST resets"
-	run_burst >"$TMP/burst.json" || die "burst failed"
+	say "$BURSTS bursts of $BURST resets, every view on"
+	run_burst burst >"$TMP/burst.json" || die "burst failed"
+	say "$BURSTS bursts of $BURST resets, --disable wire"
+	run_burst burst_nowire >>"$TMP/burst.json" || die "burst failed"
+	say "pipeline (synthetic records, no BPF)"
+	"$PIPELINE" -o "$DISK/pipeline.jsonl" >"$TMP/pipeline.json" || die "pipeline failed"
+	rm -f "$DISK/pipeline.jsonl"
 	if ((PROFILE)); then
 		say "profile"
 		run_profile
@@ -612,7 +844,8 @@ main() {
 	mv "$RESULTS.tmp" "$RESULTS"
 	if [[ -n ${KEEP:-} ]]; then
 		mkdir -p "$KEEP" &&
-			cp "$ROUNDS_FILE" "$TMP/burst.json" "$TMP/profile.txt" "$TMP/env.json" "$KEEP"/
+			cp "$ROUNDS_FILE" "$TMP/burst.json" "$TMP/profile.txt" "$TMP/env.json" \
+				"$TMP/pipeline.json" "$KEEP"/
 	fi
 	say "results in ${RESULTS#"$REPO"/}"
 }
@@ -630,12 +863,15 @@ report() {
 		--arg BENCH_DATE "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg BENCH_REV "$RUN_REV" \
 		--arg BENCH_DIRTY "$RUN_DIRTY" --arg BENCH_ROUNDS "$ROUNDS" \
 		--arg BENCH_DIAG_ROUNDS "$DIAG_ROUNDS" --arg BENCH_DURATION "$DURATION" \
-		--arg BENCH_BURST "$BURST" --arg BENCH_ELAPSED "$4" --arg BENCH_BT "${bt_ver:-none}" \
+		--arg BENCH_NOTE "${NOTE:-}" --arg BENCH_BURST "$BURST" --arg BENCH_BURSTS "$BURSTS" \
+		--arg BENCH_TRAFFIC_ROUNDS "$TRAFFIC_ROUNDS" --arg BENCH_IPERF_S "$IPERF_S" \
+		--arg BENCH_SOCKPERF_S "$SOCKPERF_S" --arg BENCH_IPERF "$(iperf3 --version | head -1)" \
+		--arg BENCH_SOCKPERF "$(sockperf --version 2>&1 | head -1)" --arg BENCH_ELAPSED "$4" --arg BENCH_BT "${bt_ver:-none}" \
 		--arg BENCH_BT_WHY "$BPFTRACE_WHY" --arg BENCH_TD "${td_ver:-none}" \
-		--arg BENCH_IF "$NS_IFNAME" --arg BENCH_STATS_ORIG "$STATS_ORIG" \
+		--arg BENCH_RW_VERSION "$("$RW" --version 2>&1 | head -1)" --arg BENCH_IF "$NS_IFNAME" --arg BENCH_STATS_ORIG "$STATS_ORIG" \
 		--arg BENCH_WAITED "$((WAITED_US / 1000000))" '$ARGS.named' >"$TMP/env.json" ||
 		return 1
-	python3 "$REPO/bench/report.py" "$1" "$2" "$3" "$TMP/env.json"
+	python3 "$REPO/bench/report.py" "$1" "$2" "$3" "$TMP/env.json" "$TMP/pipeline.json"
 }
 
 main "$@"
