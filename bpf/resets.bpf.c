@@ -32,6 +32,8 @@ const volatile __u32 drop_no_socket = ~0U;
 const volatile __u64 wakeup_bytes = 1 << 20;
 /* false: count only (serve without --log); nothing goes to the ring buffer */
 const volatile bool sample_events = true;
+/* the wire programs are loaded: the stack marks its own resets for TC egress */
+const volatile bool wire_view = true;
 /*
  * Tracing programs may call bpf_get_socket_cookie (5.12+).  Where they may
  * not, owners are keyed by the socket's address instead, and forgotten when
@@ -214,29 +216,43 @@ static __always_inline __u32 netns_of_skb(const struct sk_buff *skb, bool kprobe
 	return dev ? dev->nd_net.net->ns.inum : 0;
 }
 
-static __always_inline __u32 netns_of_sk(const struct sock *sk)
+/*
+ * A field through a BTF-typed pointer by a plain load, or through any pointer
+ * by a probe read (kprobes): KPROBE is a constant, one branch is compiled.
+ */
+#define FIELD(kprobe, p, field) ((kprobe) ? BPF_CORE_READ(p, field) : (p)->field)
+
+static __always_inline __u32 netns_of_sk(const struct sock *sk, bool kprobe)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (kprobe)
+		return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
-/* Local/remote from the socket: this host's view of an established flow. */
-static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_event *e)
+/*
+ * Local/remote from the socket: this host's view of an established flow.  The
+ * ports always (the listener lookup needs the local one); the addresses only
+ * for samples.
+ */
+static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_event *e, bool kprobe)
 {
-	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__u8 state = FIELD(kprobe, sk, __sk_common.skc_state);
 
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	/* a closing full socket has already released its port (inet_num = 0) */
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
-		e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->lport = FIELD(kprobe, sk, __sk_common.skc_num);
 	else
 		e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->rport = bpf_ntohs(FIELD(kprobe, sk, __sk_common.skc_dport));
+	if (!sample_events)
+		return;
+	e->family = FIELD(kprobe, sk, __sk_common.skc_family);
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
+		*(__u32 *)e->laddr = FIELD(kprobe, sk, __sk_common.skc_rcv_saddr);
+		*(__u32 *)e->raddr = FIELD(kprobe, sk, __sk_common.skc_daddr);
 	}
 }
 
@@ -283,6 +299,9 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	}
 	if (!head || nh == (__u16)~0U || th == (__u16)~0U)
 		return false;
+	/* counting needs the ports and flags: the addresses are for samples */
+	if (!sample_events)
+		goto tcp;
 	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
 		return false;
 	if (ip.v4.version == 4) {
@@ -296,6 +315,7 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	} else {
 		return false;
 	}
+tcp:
 	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
 		return false;
 	e->lport = bpf_ntohs(tcp.dest);
@@ -380,36 +400,47 @@ static __always_inline __u32 sk_facts_of(struct sock *sk, struct rstw_event *e, 
 	unsigned long flags;
 	struct socket *sock;
 
-	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->netns = netns_of_sk(sk);
+	e->state = FIELD(kprobe, sk, __sk_common.skc_state);
+	e->netns = netns_of_sk(sk, kprobe);
 	e->cookie = cookie_of(sk, kprobe);
 	if (e->state == TCP_TIME_WAIT || e->state == TCP_NEW_SYN_RECV)
 		return 0;
 
-	flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
-	if ((flags & (1UL << SOCK_LINGER)) && BPF_CORE_READ(sk, sk_lingertime) == 0)
+	flags = FIELD(kprobe, sk, __sk_common.skc_flags);
+	if ((flags & (1UL << SOCK_LINGER)) && FIELD(kprobe, sk, sk_lingertime) == 0)
 		facts |= RSTW_F_LINGER0;
-	sock = BPF_CORE_READ(sk, sk_socket);
+	sock = FIELD(kprobe, sk, sk_socket);
 	/* closed by the application, or never accepted by it */
 	if ((flags & (1UL << SOCK_DEAD)) || !sock)
 		facts |= RSTW_F_ORPHAN;
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */)
+	if ((kprobe ? BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) :
+		      BPF_CORE_READ_BITFIELD(sk, sk_shutdown)) &
+	    1 /* RCV_SHUTDOWN */)
 		facts |= RSTW_F_RCV_SHUT;
 
 	if (e->state == TCP_LISTEN) {
-		e->ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
-		e->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		e->ack_backlog = FIELD(kprobe, sk, sk_ack_backlog);
+		e->max_ack_backlog = FIELD(kprobe, sk, sk_max_ack_backlog);
 		if (e->ack_backlog > e->max_ack_backlog)
 			facts |= RSTW_F_LISTEN_FULL;
 	} else if (e->state != TCP_SYN_SENT) {
-		struct tcp_sock *tp = (struct tcp_sock *)sk;
+		if (kprobe) {
+			struct tcp_sock *tp = (struct tcp_sock *)sk;
 
-		e->unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+			e->unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+		} else {
+			/* a BTF pointer to the whole tcp_sock, not just its struct sock */
+			struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+			if (tp)
+				e->unread = tp->rcv_nxt - tp->copied_seq;
+		}
 		if (e->unread)
 			facts |= RSTW_F_UNREAD;
 	}
 
-	if (sock) {
+	/* the socket's inode: for the /proc owner lookup of samples */
+	if (sock && sample_events) {
 		struct socket_alloc *sa = container_of(sock, struct socket_alloc, socket);
 
 		e->sk_ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
@@ -599,7 +630,8 @@ static __always_inline struct rstw_event *event_begin(__u32 reason)
 {
 	struct rstw_event *e = scratch_event(reason);
 
-	if (e)
+	/* the task on the CPU: samples show it; counts need it only in its syscall */
+	if (e && sample_events)
 		task_fill(&e->cur);
 	return e;
 }
@@ -609,7 +641,11 @@ static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e
 	if (!have_task_ctx)
 		return 0;
 	e->syscall_nr = task_syscall_nr(ctx);
-	return e->syscall_nr >= 0 ? RSTW_F_TASK : 0;
+	if (e->syscall_nr < 0)
+		return 0;
+	if (!sample_events) /* its cgroup is the service counted */
+		task_fill(&e->cur);
+	return RSTW_F_TASK;
 }
 
 /*
@@ -678,13 +714,13 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 		if (!sk)
 			e->netns = netns_of_skb(skb, kprobe);
 	} else if (sk) {
-		tuple_from_sk(sk, e);
+		tuple_from_sk(sk, e, kprobe);
 	}
 	if (sk)
 		owner_lookup(e, kprobe ? NULL : sk, owner_key_of(sk, e));
-	else if (facts & RSTW_F_SYN)
-		last_listener_lookup(e);
-	if (facts & RSTW_F_SEGMENT)
+	else if ((facts & RSTW_F_SYN) && sample_events)
+		last_listener_lookup(e); /* a hint for samples: counts need no owner here */
+	if ((facts & RSTW_F_SEGMENT) && wire_view)
 		stack_rst_note(e);
 	if (!send_reset_has_reason() && sk)
 		e->reason = active_evidence(sk, facts, e->state);
@@ -784,7 +820,7 @@ int BPF_PROG(receive_reset, struct sock *sk)
 	if (!e || !sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);
-	tuple_from_sk(sk, e);
+	tuple_from_sk(sk, e, false);
 	owner_lookup(e, sk, owner_key_of(sk, e));
 	if (p && (e->state == TCP_FIN_WAIT1 || e->state == TCP_FIN_WAIT2) &&
 	    (facts & RSTW_F_RCV_SHUT)) {
@@ -845,7 +881,7 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 		struct rstw_listener *l;
 
 		/* remember when the port stopped listening, for closed_port hints */
-		lk.netns = netns_of_sk(sk);
+		lk.netns = netns_of_sk(sk, false);
 		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 		l = bpf_map_lookup_elem(&listeners, &lk);
 		if (l)
@@ -861,7 +897,7 @@ int BPF_PROG(track_state, struct sock *sk, int oldstate, int newstate)
 	if (newstate == TCP_LISTEN) {
 		struct rstw_listener l = {};
 
-		lk.netns = netns_of_sk(sk);
+		lk.netns = netns_of_sk(sk, false);
 		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 		task_fill(&l.owner);
 		lru_update(&listeners, RSTW_MAP_LISTENERS, &lk, &l, listener_of(lk.netns, lk.port));

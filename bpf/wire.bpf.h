@@ -26,6 +26,56 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 #define kern_ctx_of(ctx) (bpf_cast_to_kern_ctx ? bpf_cast_to_kern_ctx(ctx) : (void *)0)
 #endif
 
+#define ETH_P_IP 0x0800 /* include/uapi/linux/if_ether.h */
+#define ETH_P_IPV6 0x86DD
+#define IP_OFFSET 0x1FFF /* include/net/ip.h: the fragment offset bits of frag_off */
+#define TCPHDR_RST 0x04 /* include/net/tcp.h */
+/* include/net/tcp.h's tcp_flag_byte(): the flags are the TCP header's 14th byte */
+#define tcp_flag_byte(th) (((const __u8 *)(th))[13])
+
+/*
+ * Every packet on every interface passes here, and almost none is a RST: for
+ * an untagged IPv4 or IPv6 packet without extension headers, a few loads tell.
+ * False sends the packet to the full parser (VLANs, extension headers, short
+ * or odd packets): it may be a RST.
+ */
+static __always_inline bool surely_not_rst(void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	const __u8 *th;
+
+	if ((void *)(eth + 1) > end)
+		return false;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u32 ihl;
+
+		if ((void *)(ip + 1) > end)
+			return false;
+		if (ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(IP_OFFSET)))
+			return true; /* not TCP, or a fragment without its header */
+		ihl = (*(const __u8 *)ip & 0x0f) * 4; /* the ihl nibble, in bytes */
+		if (ihl < sizeof(*ip))
+			return false;
+		th = (const __u8 *)ip + ihl;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > end)
+			return false;
+		if (ip6->nexthdr != IPPROTO_TCP)
+			return !parse_is_ext(ip6->nexthdr);
+		th = (const __u8 *)(ip6 + 1);
+	} else {
+		/* ARP and the like: no RST; VLAN tags: the parser walks them */
+		return eth->h_proto != bpf_htons(PARSE_ETH_P_8021Q) &&
+		       eth->h_proto != bpf_htons(PARSE_ETH_P_8021AD);
+	}
+	if (th + sizeof(struct tcphdr) > (const __u8 *)end)
+		return false;
+	return !(tcp_flag_byte(th) & TCPHDR_RST);
+}
+
 /* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
 struct stack_rst_mark {
 	__u64 ts;
@@ -110,13 +160,16 @@ int tc_rst_out(struct __sk_buff *skb)
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 netns = 0;
 
+	if (surely_not_rst(data, end))
+		return TC_ACT_UNSPEC_NUM;
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
 		return TC_ACT_UNSPEC_NUM;
 	{
 		struct sk_buff *kskb = kern_ctx_of(skb);
 
-		if (kskb)
-			netns = BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum);
+		/* a BTF pointer: plain loads, no probe reads */
+		if (kskb && kskb->dev)
+			netns = kskb->dev->nd_net.net->ns.inum;
 	}
 	wire_count(netns, skb->ifindex, RSTW_DIR_SENT);
 	/* the stack's resets carry their socket (or the per-netns control socket) */
@@ -141,6 +194,8 @@ int xdp_rst_in(struct xdp_md *ctx)
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 netns, size, cls;
 
+	if (surely_not_rst(data, end))
+		return XDP_PASS;
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
 		return XDP_PASS;
 	if (pt.family == 2) {
@@ -161,7 +216,7 @@ int xdp_rst_in(struct xdp_md *ctx)
 		struct xdp_buff *xb = kern_ctx_of(ctx);
 
 		if (xb)
-			netns = BPF_CORE_READ(xb, rxq, dev, nd_net.net, ns.inum);
+			netns = xb->rxq->dev->nd_net.net->ns.inum;
 	}
 	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
 	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);

@@ -602,6 +602,8 @@ int loader_start(struct loader *l, const struct opts *o)
 
 	bpf_program__set_autoload(l->skel->progs.xdp_rst_in, !(disabled & DISABLE_WIRE));
 	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
+	/* without the wire view nobody reads the stack's mark of its own resets */
+	l->skel->rodata->wire_view = !(disabled & DISABLE_WIRE);
 
 	l->skel->rodata->sample_events = l->sample;
 	if (!l->sample)
