@@ -183,21 +183,23 @@ int tc_rst_out(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC_NUM;
 }
 
-SEC("xdp")
-int xdp_rst_in(struct xdp_md *ctx)
+/*
+ * A RST arriving on IFINDEX: counted, and looked up the way the stack will.
+ * A RST for a TIME_WAIT socket (rst_timewait) is traced nowhere else.  CTX is
+ * the XDP or TC context the socket lookup takes.
+ */
+static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 ifindex,
+					__u32 netns)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct bpf_sock_tuple t = {};
 	struct tcp_timewait_sock *tw;
 	struct bpf_sock *sk;
 	struct rstw_event *e;
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
-	__u32 netns, size, cls;
+	__u32 size, cls;
 
-	if (surely_not_rst(data, end))
-		return XDP_PASS;
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
-		return XDP_PASS;
+		return;
 	if (pt.family == 2) {
 		__builtin_memcpy(&t.ipv4.saddr, pt.saddr, 4);
 		__builtin_memcpy(&t.ipv4.daddr, pt.daddr, 4);
@@ -211,17 +213,10 @@ int xdp_rst_in(struct xdp_md *ctx)
 		t.ipv6.dport = bpf_htons(pt.dport);
 		size = sizeof(t.ipv6);
 	}
-	netns = 0;
-	{
-		struct xdp_buff *xb = kern_ctx_of(ctx);
-
-		if (xb)
-			netns = xb->rxq->dev->nd_net.net->ns.inum;
-	}
-	wire_count(netns, ctx->ingress_ifindex, RSTW_DIR_RECEIVED);
+	wire_count(netns, ifindex, RSTW_DIR_RECEIVED);
 	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
-		return XDP_PASS;
+		return;
 	tw = sk->state == BPF_TCP_TIME_WAIT ? bpf_skc_to_tcp_timewait_sock(sk) : NULL;
 	if (tw) {
 		netns = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ns.inum);
@@ -239,7 +234,44 @@ int xdp_rst_in(struct xdp_md *ctx)
 		}
 	}
 	bpf_sk_release(sk);
+}
+
+/* Ingress by XDP: --xdp-mode native on a NIC whose driver has it, or generic. */
+SEC("xdp")
+int xdp_rst_in(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct xdp_buff *xb;
+	__u32 netns = 0;
+
+	if (surely_not_rst(data, end))
+		return XDP_PASS;
+	xb = kern_ctx_of(ctx);
+	if (xb)
+		netns = xb->rxq->dev->nd_net.net->ns.inum;
+	rst_arrived(ctx, data, end, ctx->ingress_ifindex, netns);
 	return XDP_PASS;
+}
+
+/*
+ * Ingress by TC (tcx, or a clsact filter), the default: it sees what XDP
+ * sees, without generic XDP's cost per packet on devices without native XDP,
+ * and without attaching native XDP (which resets some NICs' links).
+ */
+SEC("tc")
+int tc_rst_in(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct sk_buff *kskb;
+	__u32 netns = 0;
+
+	if (surely_not_rst(data, end))
+		return TC_ACT_UNSPEC_NUM;
+	kskb = kern_ctx_of(skb);
+	if (kskb && kskb->dev)
+		netns = kskb->dev->nd_net.net->ns.inum;
+	rst_arrived(skb, data, end, skb->ifindex, netns);
+	return TC_ACT_UNSPEC_NUM;
 }
 
 #endif /* WIRE_BPF_H */

@@ -130,7 +130,8 @@ static const char *const kernels[CAUSE__COUNT] = {
 	[CAUSE_PEER_RESET] = "tcp_receive_reset",
 	[CAUSE_RST_CHALLENGED] = "skb:kfree_skb, drop reason TCP_RESET",
 	[CAUSE_RST_OUT_OF_WINDOW] = "skb:kfree_skb, drop reason TCP_INVALID_SEQUENCE",
-	[CAUSE_RST_TIMEWAIT] = "XDP ingress with a socket lookup: no kernel hook traces it",
+	[CAUSE_RST_TIMEWAIT] =
+		"wire ingress (TC, or XDP) with a socket lookup: no kernel hook traces it",
 	[CAUSE_RST_NO_SOCKET] = "skb:kfree_skb, drop reason NO_SOCKET",
 	[CAUSE_LISTEN_DROP] = "skb:kfree_skb, drop reason TCP_LISTEN_OVERFLOW",
 	[CAUSE_LISTENER_CLOSED] = "tcp_send_reset, reason TCP_STATE while a listener closes "

@@ -174,21 +174,32 @@ static void print_listen_drops(const struct facts *f, const struct loader *l)
 					  "needs the drop reason TCP_LISTEN_OVERFLOW or fexit");
 }
 
-/* TC egress and XDP ingress: attached somewhere, or nothing to attach to */
+/* How an interface sees RSTs arrive: "tcx", "clsact", "xdp-native", "xdp-generic", or NULL. */
+static const char *ingress_of(const struct wire_attach *a)
+{
+	return a->tc_in_link >= 0 ? "tcx" :
+	       a->tc_in_clsact	  ? "clsact" :
+	       a->xdp_link < 0	  ? NULL :
+	       a->xdp_native	  ? "xdp-native" :
+				    "xdp-generic";
+}
+
+/* TC egress and ingress: attached somewhere, or nothing to attach to */
 static void print_wire_hooks(const struct facts *f, const struct wire *wire, const struct loader *l,
 			     const struct opts *o)
 {
-	size_t n_tc = 0, n_xdp = 0, n_nonlo = 0;
-	bool tc_ok, xdp_ok, tc_any = wire->tcx_egress >= 0 || wire->clsact;
+	size_t n_tc = 0, n_in = 0, n_nonlo = 0;
+	bool tc_ok, in_ok, tc_any = wire->tcx_egress >= 0 || wire->clsact;
 	bool knows_netns = loader_wire_knows_netns(l->vmlinux);
+	bool by_tc = o->xdp_mode == XDP_MODE_AUTO;
 
 	for (size_t i = 0; i < wire->n; i++) {
 		n_tc += wire->v[i].tc_link >= 0 || wire->v[i].tc_clsact;
-		n_xdp += wire->v[i].xdp_link >= 0;
+		n_in += ingress_of(&wire->v[i]) != NULL;
 		n_nonlo += strcmp(wire->v[i].ifname, "lo") != 0;
 	}
 	tc_ok = wire->enabled && tc_any && (n_tc || !wire->n);
-	xdp_ok = wire->enabled && (n_xdp || !n_nonlo);
+	in_ok = wire->enabled && (n_in || !n_nonlo);
 	print_hook(f, "tc_egress", tc_ok, "TC egress (firewall_reject)",
 		   !tc_ok	? NULL :
 		   wire->clsact ? "clsact" :
@@ -204,15 +215,16 @@ static void print_wire_hooks(const struct facts *f, const struct wire *wire, con
 		   knows_netns ? "bpf_cast_to_kern_ctx" :
 				 "no bpf_cast_to_kern_ctx kfunc (before Linux 6.2): wire "
 				 "events and counts have no netns");
-	print_hook(f, "xdp_ingress", xdp_ok, "XDP ingress (rst_timewait)",
-		   !xdp_ok			  ? NULL :
-		   o->xdp_mode == XDP_MODE_NATIVE ? "native" :
-						    "generic",
+	print_hook(f, "ingress", in_ok, "ingress with a socket lookup (rst_timewait)",
+		   !in_ok	? NULL :
+		   !by_tc	? (o->xdp_mode == XDP_MODE_NATIVE ? "xdp-native" : "xdp-generic") :
+		   wire->clsact ? "clsact" :
+				  "tcx",
 		   !wire->enabled ? "disabled" :
-		   !xdp_ok	  ? "failed on every interface (see the warnings above)" :
-		   o->xdp_mode == XDP_MODE_NATIVE  ? "native mode" :
-		   o->xdp_mode == XDP_MODE_GENERIC ? "generic mode" :
-						     "generic mode (auto)");
+		   !in_ok	  ? "failed on every interface (see the warnings above)" :
+		   by_tc	  ? "TC ingress (the default; --xdp-mode generic|native for XDP)" :
+		   o->xdp_mode == XDP_MODE_NATIVE ? "XDP, native mode" :
+						    "XDP, generic mode");
 }
 
 static void print_hooks(const struct facts *f, const struct loader *l, const struct wire *wire,
@@ -298,20 +310,21 @@ static void print_wire(const struct facts *f, const struct wire *wire)
 	for (size_t i = 0; i < wire->n; i++) {
 		const struct wire_attach *a = &wire->v[i];
 		const char *tc = a->tc_link >= 0 ? "tcx" : a->tc_clsact ? "clsact" : NULL;
-		const char *xdp = a->xdp_link < 0 ? NULL : a->xdp_native ? "native" : "generic";
+		const char *in = ingress_of(a);
+		bool tc_in = a->tc_in_link >= 0 || a->tc_in_clsact;
 
 		if (f->plain)
 			/* interface names are anyone's (their own namespaces): escaped */
 			fprintf(f->plain, "  %-16s netns %-10u %s%s%s%s\n",
 				format_safe(a->ifname, ifname, sizeof(ifname)), a->netns,
-				tc ? tc : "", tc ? "-egress " : "", xdp ? "xdp-" : "",
-				xdp ? xdp : "");
+				tc ? tc : "", tc ? "-egress " : "", in ? in : "",
+				tc_in ? "-ingress" : "");
 		if (f->json) {
 			jw_object_begin(f->json);
 			jw_kv_string(f->json, "ifname", a->ifname);
 			jw_kv_uint(f->json, "netns", a->netns);
 			jw_kv_string(f->json, "tc", tc);
-			jw_kv_string(f->json, "xdp", xdp);
+			jw_kv_string(f->json, "ingress", in);
 			jw_object_end(f->json);
 		}
 	}

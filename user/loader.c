@@ -600,7 +600,11 @@ int loader_start(struct loader *l, const struct opts *o)
 		}
 	}
 
-	bpf_program__set_autoload(l->skel->progs.xdp_rst_in, !(disabled & DISABLE_WIRE));
+	/* ingress: TC by default, XDP when --xdp-mode asks for it (user/wire.c) */
+	bpf_program__set_autoload(l->skel->progs.xdp_rst_in,
+				  !(disabled & DISABLE_WIRE) && o->xdp_mode != XDP_MODE_AUTO);
+	bpf_program__set_autoload(l->skel->progs.tc_rst_in,
+				  !(disabled & DISABLE_WIRE) && o->xdp_mode == XDP_MODE_AUTO);
 	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
 	/* without the wire view nobody reads the stack's mark of its own resets */
 	l->skel->rodata->wire_view = !(disabled & DISABLE_WIRE);

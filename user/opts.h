@@ -55,7 +55,7 @@ enum {
 	DISABLE_RECEIVE = 1u << 0, /* tcp_receive_reset: received resets */
 	DISABLE_OWNER_IO = 1u << 1, /* send/recv owner tracking */
 	DISABLE_DROPS = 1u << 2, /* kfree_skb: refused RSTs, listen drops */
-	DISABLE_WIRE = 1u << 3, /* XDP ingress and TC egress on interfaces */
+	DISABLE_WIRE = 1u << 3, /* ingress (TC or XDP) and TC egress on interfaces */
 	DISABLE_SK_STORAGE = 1u << 4, /* owners in the keyed map, not on the socket */
 };
 

@@ -3,10 +3,11 @@
  * Attaching the wire programs: every namespace (/proc/PID/ns/net and
  * /run/netns), every interface in it, found again on each scan.  Nothing is
  * ever displaced: an interface that already has an XDP program keeps it (and
- * is reported); tcx chains with other programs.  XDP is generic unless
- * --xdp-mode native: a native program makes some NIC drivers reset the link,
- * and turns veth into NAPI mode with a copy of every packet, which costs more
- * than generic mode under load (make bench: json vs json_native).
+ * is reported); tcx chains with other programs.  Ingress is TC by default:
+ * generic XDP costs an extra pass over every packet on devices without native
+ * XDP, and a native program makes some NIC drivers reset the link and turns
+ * veth into NAPI mode with a copy of every packet.  --xdp-mode generic or
+ * native asks for XDP instead.
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -61,11 +62,11 @@ static struct wire_attach *find(struct wire *w, uint32_t netns, int ifindex)
  * killed rstwatch; the next start replaces it (same handle and priority).
  * The clsact qdisc itself is left in place: other filters may use it.
  */
-static int clsact_attach(const struct wire *w, int ifindex)
+static int clsact_attach(int prog, int ifindex, enum bpf_tc_attach_point where)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WIRE_TC_HANDLE, .priority = WIRE_TC_PRIORITY,
-		    .prog_fd = w->tc_prog, .flags = BPF_TC_F_REPLACE);
+		    .prog_fd = prog, .flags = BPF_TC_F_REPLACE);
 	int err = bpf_tc_hook_create(&hook);
 
 	if (err && err != -EEXIST)
@@ -79,12 +80,18 @@ static void clsact_detach(const struct wire_attach *a)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WIRE_TC_HANDLE, .priority = WIRE_TC_PRIORITY);
 
-	bpf_tc_detach(&hook, &opts);
+	if (a->tc_clsact)
+		bpf_tc_detach(&hook, &opts);
+	if (a->tc_in_clsact) {
+		hook.attach_point = BPF_TC_INGRESS;
+		bpf_tc_detach(&hook, &opts);
+	}
 }
 
 static size_t attach_fds(const struct wire_attach *a)
 {
-	return (size_t)(a->xdp_link >= 0) + (a->tc_link >= 0) + (a->netns_fd >= 0);
+	return (size_t)(a->xdp_link >= 0) + (a->tc_link >= 0) + (a->tc_in_link >= 0) +
+	       (a->netns_fd >= 0);
 }
 
 /* Links close; a clsact filter is forgotten (its interface or namespace is gone). */
@@ -97,10 +104,12 @@ static void detach(struct wire *w, struct wire_attach *a)
 		close(a->xdp_link);
 	if (a->tc_link >= 0)
 		close(a->tc_link);
+	if (a->tc_in_link >= 0)
+		close(a->tc_in_link);
 	if (a->netns_fd >= 0)
 		close(a->netns_fd);
-	a->xdp_link = a->tc_link = a->netns_fd = -1;
-	a->tc_clsact = false;
+	a->xdp_link = a->tc_link = a->tc_in_link = a->netns_fd = -1;
+	a->tc_clsact = a->tc_in_clsact = false;
 }
 
 /* At stop: remove our clsact filters, entering each namespace. */
@@ -109,7 +118,7 @@ static void clsact_remove_all(struct wire *w)
 	for (size_t i = 0; i < w->n; i++) {
 		struct wire_attach *a = &w->v[i];
 
-		if (!a->tc_clsact)
+		if (!a->tc_clsact && !a->tc_in_clsact)
 			continue;
 		if (a->netns_fd < 0) {
 			clsact_detach(a);
@@ -170,6 +179,44 @@ static bool within_bounds(struct wire *w, size_t cost, bool untrusted, size_t in
 }
 
 /* In the current namespace (netns, open as ns_fd, -1 for our own): attach to its interfaces. */
+/* RSTs arriving: TC ingress by default, XDP when --xdp-mode asks for it. */
+static void attach_ingress(struct wire *w, struct wire_attach *a, int ns_fd)
+{
+	if (w->xdp_mode != XDP_MODE_AUTO) {
+		a->xdp_link = xdp_attach(w, a);
+		if (a->xdp_link < 0) {
+			log_warn("wire: %s (netns %u): XDP: %s%s", a->ifname, a->netns,
+				 strerror(errno),
+				 errno == EBUSY ? " (it has an XDP program already: left alone; "
+						  "RSTs to TIME_WAIT not seen there)" :
+						  "");
+			a->xdp_link = -1;
+		}
+		return;
+	}
+	if (w->clsact) {
+		int err = clsact_attach(w->tc_in_prog, a->ifindex, BPF_TC_INGRESS);
+
+		if (err) {
+			log_warn("wire: %s (netns %u): clsact ingress: %s: RSTs to TIME_WAIT not "
+				 "seen there",
+				 a->ifname, a->netns, strerror(-err));
+			return;
+		}
+		a->tc_in_clsact = true;
+		if (ns_fd >= 0 && a->netns_fd < 0)
+			a->netns_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 0);
+		return;
+	}
+	a->tc_in_link = bpf_link_create(w->tc_in_prog, a->ifindex,
+					(enum bpf_attach_type)w->tcx_ingress, NULL);
+	if (a->tc_in_link < 0) {
+		log_warn("wire: %s (netns %u): tcx ingress: %s: RSTs to TIME_WAIT not seen there",
+			 a->ifname, a->netns, strerror(errno));
+		a->tc_in_link = -1;
+	}
+}
+
 static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untrusted)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
@@ -180,7 +227,7 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 	for (it = ifs; it->if_index; it++) {
 		struct wire_attach *a = find(w, netns, (int)it->if_index);
 		bool lo = strcmp(it->if_name, "lo") == 0;
-		/* the links it will hold: tc, xdp (not on lo), a namespace fd for clsact */
+		/* the links it will hold: tc egress, ingress (not on lo), a netns fd for clsact */
 		size_t cost = 1 + !lo + (w->clsact && ns_fd >= 0);
 
 		if (w->only && !name_in_list(w->only, it->if_name))
@@ -210,11 +257,11 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 		a->ifindex = (int)it->if_index;
 		a->seen = true;
 		a->untrusted = untrusted;
-		a->xdp_link = a->tc_link = a->netns_fd = -1;
+		a->xdp_link = a->tc_link = a->tc_in_link = a->netns_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", it->if_name);
 
 		if (w->clsact) {
-			int err = clsact_attach(w, a->ifindex);
+			int err = clsact_attach(w->tc_prog, a->ifindex, BPF_TC_EGRESS);
 
 			if (err) {
 				log_warn(
@@ -237,25 +284,17 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 			}
 		}
 		/* loopback traffic is all local: the tracepoints see it whole */
-		if (!lo) {
-			a->xdp_link = xdp_attach(w, a);
-			if (a->xdp_link < 0) {
-				log_warn("wire: %s (netns %u): XDP: %s%s", a->ifname, netns,
-					 strerror(errno),
-					 errno == EBUSY ?
-						 " (it has an XDP program already: left "
-						 "alone; RSTs to TIME_WAIT not seen there)" :
-						 "");
-				a->xdp_link = -1;
-			}
-		}
+		if (!lo)
+			attach_ingress(w, a, ns_fd);
 		log_info("wire: %s (netns %u): %s%s", a->ifname, netns,
 			 a->tc_link >= 0 ? "tcx egress " :
 			 a->tc_clsact	 ? "clsact egress " :
 					   "",
-			 a->xdp_link < 0 ? "" :
-			 a->xdp_native	 ? "xdp (native)" :
-					   "xdp (generic)");
+			 a->tc_in_link >= 0 ? "tcx ingress" :
+			 a->tc_in_clsact    ? "clsact ingress" :
+			 a->xdp_link < 0    ? "" :
+			 a->xdp_native	    ? "xdp (native)" :
+					      "xdp (generic)");
 		w->fds += attach_fds(a);
 		if (untrusted)
 			w->untrusted_fds += attach_fds(a);
@@ -407,7 +446,8 @@ int wire_links(const struct wire *w)
 	int n = 0;
 
 	for (size_t i = 0; i < w->n; i++)
-		n += (w->v[i].xdp_link >= 0) + (w->v[i].tc_link >= 0) + w->v[i].tc_clsact;
+		n += (w->v[i].xdp_link >= 0) + (w->v[i].tc_link >= 0) + (w->v[i].tc_in_link >= 0) +
+		     w->v[i].tc_clsact + w->v[i].tc_in_clsact;
 	return n;
 }
 
@@ -441,17 +481,20 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 		return 0;
 	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
 	w->tc_prog = bpf_program__fd(l->skel->progs.tc_rst_out);
+	w->tc_in_prog = bpf_program__fd(l->skel->progs.tc_rst_in);
 	w->xdp_mode = o->xdp_mode;
 	w->tcx_egress = (int)loader_btf_enum_value(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
+	w->tcx_ingress =
+		(int)loader_btf_enum_value(l->vmlinux, "bpf_attach_type", "BPF_TCX_INGRESS");
 	w->only = o->ifaces;
 	if (o->tc_mode == TC_MODE_TCX && w->tcx_egress < 0) {
 		log_err("--tc-mode tcx: this kernel has no tcx (Linux 6.6+)");
 		return -1;
 	}
-	w->clsact = o->tc_mode == TC_MODE_CLSACT || w->tcx_egress < 0;
+	w->clsact = o->tc_mode == TC_MODE_CLSACT || w->tcx_egress < 0 || w->tcx_ingress < 0;
 	w->fd_budget = fd_budget();
 	if (w->clsact && w->tcx_egress < 0)
-		log_info("no tcx in this kernel: TC egress through clsact filters (handle 0x%x, "
+		log_info("no tcx in this kernel: TC through clsact filters (handle 0x%x, "
 			 "priority %u)",
 			 WIRE_TC_HANDLE, WIRE_TC_PRIORITY);
 	w->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -15,25 +15,28 @@ struct wire_attach {
 	int ifindex;
 	char ifname[16];
 	int xdp_link; /* -1 if none */
-	int tc_link; /* tcx link, -1 if none */
-	bool tc_clsact; /* a clsact filter of ours is attached instead */
-	int netns_fd; /* for detaching that filter: -1 for our own namespace */
+	int tc_link; /* tcx egress link, -1 if none */
+	int tc_in_link; /* tcx ingress link, -1 if none */
+	bool tc_clsact; /* a clsact egress filter of ours is attached instead */
+	bool tc_in_clsact; /* the same at ingress */
+	int netns_fd; /* for detaching those filters: -1 for our own namespace */
 	bool xdp_native; /* attached in native (driver) mode */
 	bool untrusted; /* in an unprivileged user's namespace */
 	bool seen; /* during a scan */
 };
 
 /*
- * The XDP ingress and TC (tcx) egress programs, attached to every interface of
- * every network namespace (or those named with -i), and to new ones as they
- * appear.  Links only: they detach by themselves if rstwatch dies.
+ * The ingress (TC, or XDP with --xdp-mode) and TC egress programs, attached to
+ * every interface of every network namespace (or those named with -i), and to
+ * new ones as they appear.  tcx links detach by themselves if rstwatch dies;
+ * clsact filters (kernels without tcx) are replaced at the next start.
  */
 struct wire {
 	bool enabled;
-	int xdp_prog, tc_prog;
-	int xdp_mode; /* XDP_MODE_* of opts.h */
-	int tcx_egress; /* enum bpf_attach_type value from BTF, -1 if none */
-	bool clsact; /* TC egress through clsact filters, not tcx */
+	int xdp_prog, tc_prog, tc_in_prog;
+	int xdp_mode; /* XDP_MODE_* of opts.h: AUTO means TC ingress */
+	int tcx_egress, tcx_ingress; /* enum bpf_attach_type values from BTF, -1 if none */
+	bool clsact; /* TC through clsact filters, not tcx */
 	const char *only; /* -i list, or NULL for all */
 	int self_netns;
 	struct wire_attach *v;

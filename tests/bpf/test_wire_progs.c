@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The wire programs (bpf/wire.bpf.h: xdp_rst_in, tc_rst_out) run by the kernel
+ * The wire programs (bpf/wire.bpf.h: xdp_rst_in, tc_rst_in, tc_rst_out) run by the kernel
  * on crafted frames with BPF_PROG_TEST_RUN, their maps and ring buffer read
  * back.  Root only; everything happens in a private network namespace of this
  * process (unshare), so no socket or interface of the host is involved.
@@ -497,7 +497,7 @@ static struct {
 	bool tried, ok;
 	struct resets_bpf *skel;
 	struct ring_buffer *rb;
-	int xdp_fd, tc_fd, wire_fd, counts_fd, stats_fd, stack_fd;
+	int xdp_fd, tc_fd, tc_in_fd, wire_fd, counts_fd, stats_fd, stack_fd;
 	uint32_t netns; /* inode of our private network namespace */
 	uint32_t lo; /* its loopback ifindex */
 	int ncpu;
@@ -579,6 +579,7 @@ static bool setup_once(void)
 	bpf_object__for_each_program(prog, g.skel->obj)
 	{
 		bpf_program__set_autoload(prog, prog == g.skel->progs.xdp_rst_in ||
+							prog == g.skel->progs.tc_rst_in ||
 							prog == g.skel->progs.tc_rst_out);
 	}
 	err = resets_bpf__load(g.skel);
@@ -589,6 +590,7 @@ static bool setup_once(void)
 	}
 	g.xdp_fd = bpf_program__fd(g.skel->progs.xdp_rst_in);
 	g.tc_fd = bpf_program__fd(g.skel->progs.tc_rst_out);
+	g.tc_in_fd = bpf_program__fd(g.skel->progs.tc_rst_in);
 	g.wire_fd = bpf_map__fd(g.skel->maps.wire_counts);
 	g.counts_fd = bpf_map__fd(g.skel->maps.counts);
 	g.stats_fd = bpf_map__fd(g.skel->maps.stats);
@@ -747,23 +749,32 @@ static int run_xdp(const uint8_t *frame, size_t len, uint32_t *retval)
 	return err;
 }
 
-static int run_tc(const uint8_t *frame, size_t len, uint32_t *retval)
+static int run_tc_fd(int fd, const uint8_t *frame, size_t len, uint32_t *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len);
-	int err = bpf_prog_test_run_opts(g.tc_fd, &o);
+	int err = bpf_prog_test_run_opts(fd, &o);
 
 	*retval = o.retval;
 	return err;
 }
 
+static int run_tc(const uint8_t *frame, size_t len, uint32_t *retval)
+{
+	return run_tc_fd(g.tc_fd, frame, len, retval);
+}
+
+/* The three wire programs: the two ingress ones count what arrives. */
+enum wire_prog { P_XDP_IN, P_TC_OUT, P_TC_IN, P__COUNT };
+static const char *const prog_names[P__COUNT] = { "xdp_rst_in", "tc_rst_out", "tc_rst_in" };
+
 /* Does BPF_PROG_TEST_RUN refuse the first len bytes of this frame (above)? */
-static bool test_run_refuses(bool xdp, const struct pkt *p, size_t len)
+static bool test_run_refuses(enum wire_prog prog, const struct pkt *p, size_t len)
 {
 	uint16_t proto = (uint16_t)(p->b[12] << 8 | p->b[13]);
 
 	if (len < ETH_HLEN)
 		return true;
-	if (xdp)
+	if (prog == P_XDP_IN)
 		return false;
 	return (proto == ETH_P_IP && len < ETH_HLEN + 20) ||
 	       (proto == ETH_P_IPV6 && len < ETH_HLEN + 40);
@@ -774,20 +785,23 @@ static bool test_run_refuses(bool xdp, const struct pkt *p, size_t len)
  * wire_counts holding exactly one count under the expected key if counted,
  * nothing otherwise; no event (see the top of the file), no other count.
  */
-static bool check_run(bool xdp, const struct pkt *p, size_t len, bool counted, const char *name)
+static bool check_run(enum wire_prog prog, const struct pkt *p, size_t len, bool counted,
+		      const char *name)
 {
-	struct rstw_wire_key k = xdp ? xdp_key() : tc_key();
+	struct rstw_wire_key k = prog == P_TC_OUT ? tc_key() : xdp_key();
 	uint32_t retval = 0;
 	bool ok = true;
 	int err;
 
 	reset_state();
-	err = xdp ? run_xdp(p->b, len, &retval) : run_tc(p->b, len, &retval);
-	if (test_run_refuses(xdp, p, len)) {
+	err = prog == P_XDP_IN ?
+		      run_xdp(p->b, len, &retval) :
+		      run_tc_fd(prog == P_TC_OUT ? g.tc_fd : g.tc_in_fd, p->b, len, &retval);
+	if (test_run_refuses(prog, p, len)) {
 		ok = CHECK_EQ_INT(err, -EINVAL);
 	} else {
 		ok = CHECK_EQ_INT(err, 0) && ok;
-		if (xdp)
+		if (prog == P_XDP_IN)
 			ok = CHECK_EQ_INT(retval, XDP_PASS_NUM) && ok;
 		else
 			ok = CHECK_EQ_INT((int32_t)retval, TC_ACT_UNSPEC_RET) && ok;
@@ -795,9 +809,18 @@ static bool check_run(bool xdp, const struct pkt *p, size_t len, bool counted, c
 	ok = wire_is(&k, counted ? 1 : 0) && ok;
 	ok = quiet_elsewhere() && ok;
 	if (!ok)
-		NOTE("%s: %s, %zu of %zu bytes, expected %s", xdp ? "xdp_rst_in" : "tc_rst_out",
-		     name, len, p->len, counted ? "counted" : "not counted");
+		NOTE("%s: %s, %zu of %zu bytes, expected %s", prog_names[prog], name, len, p->len,
+		     counted ? "counted" : "not counted");
 	return ok;
+}
+
+/* Every program, one frame: false at the first that fails. */
+static bool check_runs(const struct pkt *p, size_t len, bool counted, const char *name)
+{
+	for (int prog = 0; prog < P__COUNT; prog++)
+		if (!check_run((enum wire_prog)prog, p, len, counted, name))
+			return false;
+	return true;
 }
 
 TEST(whole_frames)
@@ -807,8 +830,7 @@ TEST(whole_frames)
 		struct pkt p;
 
 		build((enum frame_id)id, &p);
-		check_run(true, &p, p.len, id < FIRST_NOT_COUNTED, frame_names[id]);
-		check_run(false, &p, p.len, id < FIRST_NOT_COUNTED, frame_names[id]);
+		check_runs(&p, p.len, id < FIRST_NOT_COUNTED, frame_names[id]);
 	}
 }
 
@@ -823,8 +845,7 @@ TEST(truncated_frames)
 		for (size_t len = 0; len <= p.len; len++) {
 			bool counted = id < FIRST_NOT_COUNTED && len >= p.tcp_end;
 
-			if (!check_run(true, &p, len, counted, frame_names[id]) ||
-			    !check_run(false, &p, len, counted, frame_names[id]))
+			if (!check_runs(&p, len, counted, frame_names[id]))
 				break; /* one failing length per frame is enough to read */
 		}
 	}
@@ -839,12 +860,10 @@ TEST(ipv4_ihl_every_value)
 
 		v4_tcp(&p, 0, ihl, 0, RST, 5);
 		snprintf(name, sizeof(name), "ipv4 ihl %d rst", ihl);
-		check_run(true, &p, p.len, ihl >= 5, name);
-		check_run(false, &p, p.len, ihl >= 5, name);
+		check_runs(&p, p.len, ihl >= 5, name);
 		/* the options are part of the header: one byte short is truncated */
 		if (ihl >= 5) {
-			check_run(true, &p, p.tcp_end - 1, false, name);
-			check_run(false, &p, p.tcp_end - 1, false, name);
+			check_runs(&p, p.tcp_end - 1, false, name);
 		}
 	}
 }
@@ -858,11 +877,9 @@ TEST(tcp_doff_every_value)
 
 		v4_tcp(&p, 1, 5, 0, RST, doff);
 		snprintf(name, sizeof(name), "vlan ipv4 rst doff %d", doff);
-		check_run(true, &p, p.len, doff >= 5, name);
-		check_run(false, &p, p.len, doff >= 5, name);
+		check_runs(&p, p.len, doff >= 5, name);
 		if (doff >= 5) {
-			check_run(true, &p, p.tcp_end - 1, false, name);
-			check_run(false, &p, p.tcp_end - 1, false, name);
+			check_runs(&p, p.tcp_end - 1, false, name);
 		}
 	}
 }

@@ -227,7 +227,7 @@ test_check() {
 		e2e_fail "check --json: reason names: $(json_get "$j" .hooks.reset_reason.names)"
 	expect_eq "check --json: $NS_IFNAME in $SRV_INO" \
 		"$(json_get "$j" "[.wire[] | select(.ifname == \"$NS_IFNAME\" and .netns == $SRV_INO) |
-			\"\\(.tc) \\(.xdp)\"] | join(\",\")")" "tcx generic"
+			\"\\(.tc) \\(.ingress)\"] | join(\",\")")" "tcx tcx"
 	expect_eq "check --json: the kernel" "$(json_get "$j" .kernel.release)" "$(uname -r)"
 	out=$("$RSTWATCH" check 2>&1)
 	rc=$?
@@ -237,7 +237,7 @@ test_check() {
 		"$(json_get "$j" '[.hooks[] | select(.ok)] | length')"
 	expect_eq "check: no lines == hooks not ok in JSON" "$(grep -cE '^  no   ' <<<"$out")" \
 		"$(json_get "$j" '[.hooks[] | select(.ok | not)] | length')"
-	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress xdp-generic" <<<"$out" ||
+	grep -qE "^  $NS_IFNAME +netns $SRV_INO +tcx-egress tcx-ingress" <<<"$out" ||
 		e2e_fail "check does not list $NS_IFNAME in $SRV_INO: $out"
 	grep -q '^result:     ok: the core works$' <<<"$out" || e2e_fail "check result: $out"
 	# 6.18: owners on the socket, nothing to evict
@@ -249,8 +249,8 @@ test_check() {
 	# options after the command; a disabled hook shows as degraded
 	"$RSTWATCH" check --json --disable receive,wire >"$j" 2>"$T/check.err"
 	expect_eq "check --disable exit status" "$?" 0
-	expect_eq "check --disable: result, receive, tc, xdp, interfaces" \
-		"$(json_get "$j" '"\(.result) \(.hooks.receive_reset.ok) \(.hooks.tc_egress.ok) \(.hooks.xdp_ingress.ok) \(.wire | length)"')" \
+	expect_eq "check --disable: result, receive, tc, ingress, interfaces" \
+		"$(json_get "$j" '"\(.result) \(.hooks.receive_reset.ok) \(.hooks.tc_egress.ok) \(.hooks.ingress.ok) \(.wire | length)"')" \
 		"degraded false false false 0"
 	out=$("$RSTWATCH" check --disable receive,wire 2>&1)
 	grep -q '^  no   tp_btf/tcp_receive_reset' <<<"$out" || e2e_fail "check --disable: $out"

@@ -147,21 +147,28 @@ tw_case() {
 
 test_rst_timewait() {
 	core_setup || return 1
+	# TC ingress (the default), then XDP: both see the RST and look the socket up
 	tw_case 0 25200 4
 	tw_case 1 25201 4
 	tw_case 0 25202 6
 	tw_case 1 25203 6
+	rw_stop
+	rw_start "$T/rw-xdp.json" --xdp-mode generic || return 1
+	tw_case 0 25204 4
+	tw_case 1 25205 6
 }
 
 # Never displace another XDP program; nothing left behind, even after kill -9.
 test_wire_coexists_and_cleans_up() {
 	local second
 	core_setup || return 1
+	rw_stop
+	rw_start "$T/rw-xdp.json" --xdp-mode generic || return 1
 	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q ' xdp' ||
 		e2e_fail "first instance: no XDP on $NS_IFNAME: $(ip -n "$SRV_NS" link show "$NS_IFNAME")"
 	ip -n "$SRV_NS" link show "$NS_IFNAME" | grep -q 'prog/xdp id' ||
 		true # iproute2 shows 'prog/xdp id N' only in -d; the flag above is enough
-	"$RSTWATCH" --json -v >"$T/second.json" 2>"$T/second.err" &
+	"$RSTWATCH" --json -v --xdp-mode generic >"$T/second.json" 2>"$T/second.err" &
 	second=$!
 	NS_BG_PIDS+=("$second")
 	ns_wait_line "$T/second.err" watching 10 || return 1

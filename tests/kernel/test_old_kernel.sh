@@ -446,7 +446,12 @@ check_clsact() {
 	check "$run: rstwatch check: interfaces in the wire list without clsact-egress" \
 		"$(json_get "$j" '[.wire[] | select(.tc != "clsact")] | length')" 0
 	check "$run: clsact attach failures in rstwatch's stderr" \
-		"$(grep -c 'clsact egress: [A-Z]' "$r/rw.err")" 0
+		"$(grep -c 'clsact \(egress\|ingress\): [A-Z]' "$r/rw.err")" 0
+	# no tcx before 6.6: ingress by a clsact filter too, on every interface but lo
+	check "$run: rstwatch check: ingress" "$(json_get "$j" '"\(.hooks.ingress.ok) \(.hooks.ingress.how)"')" \
+		"true clsact"
+	check "$run: rstwatch check: interfaces but lo without clsact ingress" \
+		"$(json_get "$j" '[.wire[] | select(.ifname != "lo" and .ingress != "clsact")] | length')" 0
 	check "$run: clsact filter on lo while rstwatch watched" "$(tcf "$r/tc.during.root")" 1
 	# without CAP_SYS_ADMIN it cannot enter the pair's namespaces, and says so
 	if [[ $SYSADM == no ]]; then
@@ -562,7 +567,7 @@ check_run() {
 		(.hooks // {} | to_entries[] | "\(if .value.ok then "ok" else "no" end) \(.key)\(
 			if .value.how then " (\(.value.how))" else "" end)\(
 			if .value.detail then ": \(.value.detail)" else "" end)"),
-		(.wire // [] | .[] | "wire \(.ifname) netns \(.netns) tc \(.tc) xdp \(.xdp)")' \
+		(.wire // [] | .[] | "wire \(.ifname) netns \(.netns) tc \(.tc) ingress \(.ingress)")' \
 		"$r/check.json" 2>&1 | sed 's/^/     | /'
 	sed 's/^/     | /' "$r/check.err" 2>/dev/null
 	RW=$r/rw.json
