@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "json_writer.h"
 #include "loader.h"
+#include "metrics.h"
 #include "log.h"
 #include "maps.h"
 #include "opts.h"
@@ -237,11 +238,11 @@ static void reload_config(struct opts *o)
 	}
 	if ((n.listen && (!o->listen || strcmp(n.listen, o->listen))) || (!n.listen && o->listen) ||
 	    n.disabled != o->disabled || n.xdp_mode != o->xdp_mode ||
-	    n.ringbuf_bytes != o->ringbuf_bytes ||
+	    n.ringbuf_bytes != o->ringbuf_bytes || n.expire_after != o->expire_after ||
 	    memcmp(n.map_entries, o->map_entries, sizeof(n.map_entries)) ||
 	    (n.ifaces ? !o->ifaces || strcmp(n.ifaces, o->ifaces) : o->ifaces != NULL))
-		log_warn("reload: listen, interface, xdp-mode, disable, ringbuf-size and "
-			 "map-entries apply after a restart");
+		log_warn("reload: listen, interface, xdp-mode, disable, ringbuf-size, "
+			 "map-entries and expire-after apply after a restart");
 	o->pid = n.pid;
 	o->port = n.port;
 	o->netns = n.netns;
@@ -289,6 +290,8 @@ static int cmd_watch(struct opts *o)
 
 	memset(&serve, 0, sizeof(serve));
 	serve.stats_fd = -1;
+	serve.expire_after_ns =
+		(o->expire_after ? o->expire_after : METRICS_SERVICE_EXPIRY_S) * 1000000000ull;
 	if (serving) {
 		w.serve = &serve;
 		w.out = NULL;

@@ -141,6 +141,8 @@ void opts_usage(FILE *f)
 	      "      --listen ADDR:PORT  serve: where /metrics listens (default 127.0.0.1:9864)\n"
 	      "      --log FILE        serve: JSON Lines event log, reopened on SIGHUP\n"
 	      "                        (without it, serve only counts: no per-event samples)\n"
+	      "      --expire-after SECS  serve: series of cgroups and interfaces that are gone\n"
+	      "                        end this long after (default 300), their kernel keys freed\n"
 	      "      --bpf-stats       serve: turn on the kernel's BPF run-time statistics\n"
 	      "                        (host-wide, costs ~20 ns per program run)\n"
 	      "      --config FILE     options from FILE, one 'option = value' per line\n"
@@ -184,6 +186,7 @@ enum {
 	OPT_SUMMARY_JSON,
 	OPT_DETAILS,
 	OPT_MAP_ENTRIES,
+	OPT_EXPIRE_AFTER,
 };
 
 static const struct option longopts[] = {
@@ -212,6 +215,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "expire-after", required_argument, NULL, OPT_EXPIRE_AFTER },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -432,6 +436,14 @@ again:
 				return OPTS_USAGE;
 			}
 			o->log_path = optarg;
+			break;
+		case OPT_EXPIRE_AFTER:
+			if (!parse_u64(optarg, 1, 86400, &v)) {
+				snprintf(err, errlen,
+					 "--expire-after: '%.64s' is not 1-86400 seconds", optarg);
+				return OPTS_USAGE;
+			}
+			o->expire_after = (unsigned int)v;
 			break;
 		case OPT_INTERVAL:
 			if (!parse_u64(optarg, 1, 3600, &v)) {

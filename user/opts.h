@@ -46,6 +46,8 @@ struct opts {
 	const char *config_path; /* --config FILE */
 	int color; /* COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER */
 	unsigned int interval; /* top: seconds between refreshes (0: default 1) */
+	unsigned int
+		expire_after; /* serve: seconds a gone cgroup's or interface's series lives on */
 	const char *explain_cause; /* explain: NULL for all */
 	const char *summary_json; /* stream: --summary-json FILE, the exit summary as JSON */
 };

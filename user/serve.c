@@ -232,6 +232,14 @@ static int wire_merge_equal(struct metrics_wire_row *rows, int n)
 	return kept;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 {
 	struct wire_table *t = &wire_table;
@@ -243,6 +251,9 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 	t->nfresh = 0;
 	wire_lock(s->w);
 	m->attached += wire_links(s->w);
+	/* vanished interfaces' keys go: their series end (or leave "other") */
+	wire_expire_counts(s->w, bpf_map__fd(s->l->skel->maps.wire_counts), mono_ns(),
+			   s->expire_after_ns);
 	counters_each(bpf_map__fd(s->l->skel->maps.wire_counts), sizeof(struct rstw_wire_key),
 		      wire_collect, t);
 	qsort(t->fresh, t->nfresh, sizeof(*t->fresh), wire_key_cmp);
@@ -321,14 +332,6 @@ void serve_name_cgroups(struct serve *s)
 		      name_one, &last);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 struct service_walk {
 	struct serve *s;
 	struct services *t;
@@ -391,8 +394,11 @@ static void snapshot_services(struct serve *s, struct metrics_snapshot *m)
 	static struct services *table; /* the HTTP thread's */
 	struct service_walk w = { .s = s };
 
-	if (!table)
+	if (!table) {
 		table = services_new(resolve_cgroup, NULL);
+		if (table)
+			services_set_expiry(table, s->expire_after_ns);
+	}
 	if (!table)
 		return;
 	w.t = table;

@@ -16,6 +16,7 @@ struct serve {
 	struct loader *l;
 	struct wire *w;
 	int stats_fd; /* kernel bpf_stats stay on while open */
+	uint64_t expire_after_ns; /* gone cgroups' and interfaces' series end this long after */
 	/* written by the event loop, read by the HTTP thread: relaxed atomics */
 	_Atomic uint64_t malformed; /* records rejected by validation */
 	_Atomic uint64_t consumed; /* records taken from the ring buffer */

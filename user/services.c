@@ -51,6 +51,7 @@ struct services {
 	size_t cg_index_cap;
 	struct svc_entry *e;
 	size_t ne, e_cap;
+	uint64_t expiry_ns; /* a gone cgroup's keys go after this long */
 	uint64_t other_retired[2]; /* "other"'s share of services gone or promoted */
 	bool other_shown; /* once shown, "other" stays */
 };
@@ -62,8 +63,14 @@ struct services *services_new(services_resolve_fn resolve, void *arg)
 	if (t) {
 		t->resolve = resolve;
 		t->arg = arg;
+		t->expiry_ns = METRICS_SERVICE_EXPIRY_S * NS_PER_S;
 	}
 	return t;
+}
+
+void services_set_expiry(struct services *t, uint64_t ns)
+{
+	t->expiry_ns = ns;
 }
 
 void services_free(struct services *t)
@@ -251,7 +258,7 @@ bool services_count(struct services *t, uint64_t cgroup_id, int dir, uint64_t co
 		}
 	}
 	c->live[dir ? 1 : 0] += count;
-	return c->gone && t->now_ns - c->gone_since_ns >= METRICS_SERVICE_EXPIRY_S * NS_PER_S;
+	return c->gone && t->now_ns - c->gone_since_ns >= t->expiry_ns;
 }
 
 /* Cgroups whose keys are gone leave their counts to their service. */

@@ -21,6 +21,8 @@ struct services;
 
 struct services *services_new(services_resolve_fn resolve, void *arg);
 void services_free(struct services *t);
+/* How long a gone cgroup's series lives on (default METRICS_SERVICE_EXPIRY_S). */
+void services_set_expiry(struct services *t, uint64_t ns);
 
 /*
  * One scrape: services_begin, services_count for every key of the counter

@@ -26,12 +26,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
 #include "resets.skel.h"
+#include "rstwatch.h"
 #include "wire.h"
 
 static bool name_in_list(const char *list, const char *name)
@@ -386,6 +388,56 @@ static void visit_ns(struct wire *w, const char *path, struct scan *sc)
 	close(fd);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Remember a vanished interface, so that its counter keys can go later. */
+static void note_gone(struct wire *w, const struct wire_attach *a)
+{
+	if (!w->gone) {
+		w->gone = calloc(WIRE_GONE_MAX, sizeof(*w->gone));
+		if (!w->gone)
+			return;
+	}
+	if (w->ngone == WIRE_GONE_MAX) {
+		memmove(w->gone, w->gone + 1, (WIRE_GONE_MAX - 1) * sizeof(*w->gone));
+		w->ngone--;
+	}
+	w->gone[w->ngone++] = (struct wire_gone){ .netns = a->netns,
+						  .ifindex = a->ifindex,
+						  .since_ns = mono_ns() };
+}
+
+void wire_expire_counts(struct wire *w, int counts_fd, uint64_t now_ns, uint64_t age_ns)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->ngone; i++) {
+		const struct wire_gone *g = &w->gone[i];
+
+		if (now_ns - g->since_ns < age_ns) {
+			w->gone[kept++] = *g;
+			continue;
+		}
+		/* an index reused in the same namespace is counted under the same key */
+		if (find(w, g->netns, g->ifindex))
+			continue;
+		for (uint32_t dir = 0; dir < 2; dir++) {
+			struct rstw_wire_key k = { .netns = g->netns,
+						   .ifindex = (uint32_t)g->ifindex,
+						   .dir = dir };
+
+			bpf_map_delete_elem(counts_fd, &k);
+		}
+	}
+	w->ngone = kept;
+}
+
 void wire_scan(struct wire *w)
 {
 	struct scan sc = { 0 };
@@ -422,10 +474,12 @@ void wire_scan(struct wire *w)
 	free(sc.s);
 	/* interfaces or namespaces gone: their links are defunct, close them */
 	for (i = 0; i < w->n; i++) {
-		if (w->v[i].seen)
+		if (w->v[i].seen) {
 			w->v[keep++] = w->v[i];
-		else
+		} else {
+			note_gone(w, &w->v[i]);
 			detach(w, &w->v[i]);
+		}
 	}
 	w->n = keep;
 	pthread_mutex_unlock(&w->lock);
@@ -531,6 +585,7 @@ void wire_stop(struct wire *w)
 	for (size_t i = 0; i < w->n; i++)
 		detach(w, &w->v[i]);
 	free(w->v);
+	free(w->gone);
 	if (w->self_netns >= 0)
 		close(w->self_netns);
 	pthread_mutex_destroy(&w->lock);

@@ -10,6 +10,14 @@
 struct loader;
 struct opts;
 
+/* An interface that vanished: its counter keys wait for wire_expire_counts. */
+struct wire_gone {
+	uint32_t netns;
+	int ifindex;
+	uint64_t since_ns; /* CLOCK_MONOTONIC */
+};
+#define WIRE_GONE_MAX 4096 /* the oldest is forgotten past this (its keys then stay) */
+
 struct wire_attach {
 	uint32_t netns;
 	int ifindex;
@@ -47,6 +55,8 @@ struct wire {
 	size_t skipped; /* interfaces left unwatched by the last scan, for a bound */
 	size_t skipped_ns; /* unprivileged users' namespaces not entered by the last scan */
 	bool warned_budget, warned_untrusted;
+	struct wire_gone *gone; /* vanished interfaces, oldest first */
+	size_t ngone;
 };
 
 /*
@@ -75,5 +85,12 @@ int wire_links(const struct wire *w);
 #define WIRE_TC_PRIORITY 49152u
 /* The interface's name, or "if<index>" if it is not one we attached to. */
 void wire_ifname(const struct wire *w, uint32_t netns, int ifindex, char *buf, size_t len);
+
+/*
+ * Delete the counter keys (map COUNTS_FD) of interfaces gone for AGE_NS or
+ * more, unless the same namespace and index are watched again.  With the lock
+ * held (serve's HTTP thread calls it while it walks the counters).
+ */
+void wire_expire_counts(struct wire *w, int counts_fd, uint64_t now_ns, uint64_t age_ns);
 
 #endif

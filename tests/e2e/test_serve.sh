@@ -514,3 +514,38 @@ test_serve_map_full() {
 	expect_eq "wire_counts kept its default" \
 		"$(metric 'rstwatch_map_entries_max{map="wire_counts"}')" 4096
 }
+
+# A namespace that goes away takes its interface series with it after
+# --expire-after: the kernel's keys are deleted (the map would fill with dead
+# containers' interfaces), a live namespace's series stay.
+test_serve_gone_interface_expires() {
+	local old_ino old_pair live_ino n i
+	core_setup || return 1
+	rw_stop
+	serve_start --expire-after 1 || return 1
+	run_scenario closed_port 4 26950
+	old_ino=$SRV_INO
+	old_pair=$P
+	core_new_pair g || return 1
+	live_ino=$SRV_INO
+	ns_wait_line "$T/serve.err" "wire: $NS_IFNAME \\(netns $live_ino\\)" 5 || e2e_fail "no attach to the new pair"
+	run_scenario closed_port 4 26951
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m0" || e2e_fail "no /metrics"
+	for n in "$old_ino" "$live_ino"; do
+		grep -q "^rstwatch_wire_resets_total{netns=\"$n\",interface=\"$NS_IFNAME\",direction=\"sent\"} 1$" "$T/m0" ||
+			e2e_fail "no wire series for netns $n: $(grep wire_resets "$T/m0")"
+	done
+	ns_pair_destroy "$old_pair"
+	# a rescan (2 s) notices, the next scrape after a second more deletes the keys
+	for ((i = 0; i < 60; i++)); do
+		curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m1" || e2e_fail "no /metrics"
+		grep -q "netns=\"$old_ino\"" "$T/m1" || break
+		sleep 0.2
+	done
+	expect_eq "series of the gone namespace after --expire-after" \
+		"$(grep -c "^rstwatch_wire_resets_total{netns=\"$old_ino\"" "$T/m1")" 0
+	expect_eq "the live namespace's series" \
+		"$(grep -c "^rstwatch_wire_resets_total{netns=\"$live_ino\",interface=\"$NS_IFNAME\",direction=\"sent\"} 1$" "$T/m1")" 1
+	promtool check metrics <"$T/m1" >"$T/promtool" 2>&1 || e2e_fail "promtool: $(cat "$T/promtool")"
+	kill -0 "$SERVE_PID" || e2e_fail "serve died"
+}
