@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
 #include "format.h"
 
 static const char *const tcp_states[] = {
@@ -99,31 +100,6 @@ void format_hms(uint64_t realtime_ns, char *buf, size_t len)
 		buf[0] = '\0'; /* too small: contents undefined otherwise */
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, surrogates), else 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned int c = s[0];
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the terminating NUL */
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 const char *format_safe(const char *s, char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -132,7 +108,7 @@ const char *format_safe(const char *s, char *buf, size_t len)
 	if (len == 0)
 		return buf;
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len(p, strnlen((const char *)p, 4));
 		/* C0, DEL and C1 (U+0080..U+009F: 0xc2 0x80..0x9f) move terminals */
 		bool control = n == 1 ? *p < 0x20 || *p == 0x7f || *p == '\\' :
 					n == 2 && p[0] == 0xc2 && p[1] < 0xa0;

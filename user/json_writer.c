@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "utf8.h"
 #include "json_writer.h"
 
 /*
@@ -100,40 +101,6 @@ void jw_array_end(struct jw *w)
 	jw_close(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are invalid */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 size_t json_escape(char *out, size_t outsz, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -150,7 +117,7 @@ size_t json_escape(char *out, size_t outsz, const char *s, size_t n)
 
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t len = utf8_len(p + i, n - i);
+		size_t len = utf8_seq_len(p + i, n - i);
 		const char *esc = NULL;
 
 		if (c == '"')

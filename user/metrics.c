@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "utf8.h"
 #include "maps.h"
 #include "metrics.h"
 
@@ -22,43 +23,6 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %llu\n", name, v);
 }
 
-/*
- * Length of the valid UTF-8 sequence at p (1..4), or 0 if the bytes there are
- * not one: overlong forms, surrogates and code points above U+10FFFF are
- * invalid, as they are to Prometheus' parser.
- */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 size_t metrics_label_clean(const char *raw, char *out, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)raw;
@@ -67,7 +31,7 @@ size_t metrics_label_clean(const char *raw, char *out, size_t len)
 	if (!len)
 		return 0;
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len(p, strnlen((const char *)p, 4));
 		char esc[5];
 		const char *piece = (const char *)p;
 		size_t plen = n;
