@@ -110,7 +110,9 @@ test-e2e: all
 	$(Q)tests/run-e2e.sh
 
 # The whole suite: unit tests (no root), then end-to-end tests (root).
-test: all $(UNIT_TESTS)
+# the bench's own tools are built too, so that a change that breaks them is red
+BENCH_TOOLS := $(OUTPUT)/bench/flood $(OUTPUT)/bench/pipeline $(OUTPUT)/bench/baseline
+test: all $(UNIT_TESTS) $(BENCH_TOOLS)
 	$(Q)tests/run-all.sh $(UNIT_TESTS)
 
 check-format:

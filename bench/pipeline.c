@@ -148,16 +148,16 @@ int main(int argc, char **argv)
 			e->owner.cgroup_id = cg;
 			memcpy(e->owner.comm, "server", 7);
 			e->key = rstw_key_make(RSTW_DIR_RECEIVED, RSTW_REASON_NONE, 1, 0,
-					       RSTW_SYSCALL_NONE);
+					       RSTW_SYSC_NONE);
 		} else if (k % 2 == 0) { /* a SYN to a closed port */
 			e->reason = no_socket;
 			e->tcp_flags = RSTW_TCP_SYN;
 			e->key = rstw_key_make(RSTW_DIR_SENT, no_socket, 0,
-					       RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSCALL_NONE);
+					       RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE);
 		} else { /* its RST, refused by a host with no socket */
 			e->tcp_flags = RSTW_TCP_RST | RSTW_TCP_ACK;
 			e->key = rstw_key_make(RSTW_DIR_RECEIVED, RSTW_RST_NO_SOCKET, 0,
-					       RSTW_F_SEGMENT, RSTW_SYSCALL_NONE) |
+					       RSTW_F_SEGMENT, RSTW_SYSC_NONE) |
 				 RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT;
 		}
 	}
