@@ -26,9 +26,13 @@ LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lncursesw -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	      -Wno-unused-function -I$(OUTPUT) -Iinclude -Ibpf
 
-BPF_PROGS := resets
-BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
-SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+# The BPF side, one unit per concern (bpf/*.bpf.c), linked into one object by
+# `bpftool gen object`: maps.bpf.c defines the shared maps, the others declare them.
+BPF_UNITS := maps send receive drops wire
+BPF_OBJS := $(OUTPUT)/resets.bpf.o $(OUTPUT)/resets_compat.bpf.o
+UNIT_OBJS := $(patsubst %,$(OUTPUT)/bpf/%.bpf.o,$(BPF_UNITS))
+COMPAT_UNIT_OBJS := $(patsubst %,$(OUTPUT)/bpf/%.compat.bpf.o,$(BPF_UNITS))
+SKELS := $(OUTPUT)/resets.skel.h
 # The same programs without the bpf_cast_to_kern_ctx kfunc (Linux 6.2+): where the
 # kernel lacks it, libbpf 1.1 would walk module BTF looking for it, which needs
 # CAP_SYS_ADMIN.  The loader opens this object's bytes with the same skeleton.
@@ -75,13 +79,26 @@ $(OUTPUT)/syscall_names.h: $(UNISTD_H) | $(OUTPUT)
 	$(Q)awk '$$1 == "#define" && $$2 ~ /^__NR_/ { n = substr($$2, 6); \
 		printf "\t[%d] = \"%s\",\n", $$3, n }' $< > $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h include/rstwatch.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/bpf:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h include/rstwatch.h include/parse.h \
+		       $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/resets_compat.bpf.o: bpf/resets.bpf.c bpf/*.h include/rstwatch.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/bpf/%.compat.bpf.o: bpf/%.bpf.c bpf/*.h include/rstwatch.h include/parse.h \
+			      $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DRSTW_NO_KFUNC -c $< -o $@
+
+$(OUTPUT)/resets.bpf.o: $(UNIT_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/resets_compat.bpf.o: $(COMPAT_UNIT_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -159,9 +176,6 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 	      -Iinclude
 
 .PHONY: test-bpf fuzz
-
-# the BPF programs include parse.h too (bpf/wire.bpf.h): rebuild them when it changes
-$(BPF_OBJS): include/parse.h
 
 $(OUTPUT)/tests/test_wire_progs: tests/bpf/test_wire_progs.c tests/unit/unit.h include/rstwatch.h \
 				 $(SKELS) | $(OUTPUT)/tests

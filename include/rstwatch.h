@@ -28,7 +28,7 @@ enum rstw_dir {
 #define RSTW_REASON_NONE 63u
 /*
  * Kernels whose tcp_send_reset has no reason field: the reason slot of an
- * active reset carries what the socket showed instead (bpf/resets.bpf.c,
+ * active reset carries what the socket showed instead (bpf/send.bpf.c,
  * active_evidence()), never a kernel reason.
  */
 #define RSTW_EVID_KEEPALIVE 62u /* keepalive on, probes unanswered, from a timer */

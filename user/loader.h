@@ -52,7 +52,7 @@ const char *loader_rung_name(enum send_rung r);
  * bpf_cast_to_kern_ctx kfunc, 6.2+)?  Without it, wire events have netns 0.
  */
 bool loader_wire_knows_netns(const struct btf *btf);
-/* Release receive events waiting per CPU (see bpf/resets.bpf.c, pending_rx). */
+/* Release receive events waiting per CPU (see bpf/shared.bpf.h, pending_rx). */
 void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);
 int loader_counts_fd(const struct loader *l);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The wire programs (bpf/wire.bpf.h: xdp_rst_in, tc_rst_in, tc_rst_out) run by the kernel
+ * The wire programs (bpf/wire.bpf.c: xdp_rst_in, tc_rst_in, tc_rst_out) run by the kernel
  * on crafted frames with BPF_PROG_TEST_RUN, their maps and ring buffer read
  * back.  Root only; everything happens in a private network namespace of this
  * process (unshare), so no socket or interface of the host is involved.

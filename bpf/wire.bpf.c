@@ -1,7 +1,6 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The wire view: what no reset tracepoint sees.  Included by resets.bpf.c so
- * that all programs share one set of maps (events, counts, owners).
+ * The wire view: what no reset tracepoint sees.
  *
  * - TC egress: every RST leaving an interface.  One the TCP stack did not make
  *   (netfilter REJECT, or any other generator) is firewall_reject.
@@ -11,9 +10,7 @@
  *
  * Both always let the packet through and leave the next program its turn.
  */
-#ifndef WIRE_BPF_H
-#define WIRE_BPF_H
-
+#include "facts.bpf.h"
 #include "parse.h"
 
 #define TC_ACT_UNSPEC_NUM (-1) /* = TCX_NEXT: the next program decides */
@@ -29,9 +26,6 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 #define ETH_P_IP 0x0800 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IPV6 0x86DD
 #define IP_OFFSET 0x1FFF /* include/net/ip.h: the fragment offset bits of frag_off */
-#define TCPHDR_RST 0x04 /* include/net/tcp.h */
-/* include/net/tcp.h's tcp_flag_byte(): the flags are the TCP header's 14th byte */
-#define tcp_flag_byte(th) (((const __u8 *)(th))[13])
 
 /*
  * Every packet on every interface passes here, and almost none is a RST: for
@@ -76,41 +70,13 @@ static __always_inline bool surely_not_rst(void *data, void *end)
 	return !(tcp_flag_byte(th) & TCPHDR_RST);
 }
 
-/* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
-struct stack_rst_mark {
-	__u64 ts;
-	__u16 sport; /* host order: the RST's source = our local port */
-	__u16 dport;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_rst_mark);
-} stack_rst SEC(".maps");
-
-/* RSTs on the wire per (netns, ifindex, direction) */
+/* RSTs on the wire per (netns, ifindex, direction): only this unit counts them */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct rstw_wire_key);
 	__type(value, __u64);
 } wire_counts SEC(".maps");
-
-/* Called from the tcp_send_reset program for replies to a segment. */
-static __always_inline void stack_rst_note(const struct rstw_event *e)
-{
-	__u32 zero = 0;
-	struct stack_rst_mark *m = bpf_map_lookup_elem(&stack_rst, &zero);
-
-	if (!m)
-		return;
-	m->ts = bpf_ktime_get_ns();
-	m->sport = e->lport;
-	m->dport = e->rport;
-}
 
 static __always_inline bool stack_rst_matches(const struct parsed_tcp *pt)
 {
@@ -200,7 +166,7 @@ static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 
 
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
 		return;
-	if (pt.family == 2) {
+	if (pt.family == AF_INET) {
 		__builtin_memcpy(&t.ipv4.saddr, pt.saddr, 4);
 		__builtin_memcpy(&t.ipv4.daddr, pt.daddr, 4);
 		t.ipv4.sport = bpf_htons(pt.sport);
@@ -273,5 +239,3 @@ int tc_rst_in(struct __sk_buff *skb)
 	rst_arrived(skb, data, end, skb->ifindex, netns);
 	return TC_ACT_UNSPEC_NUM;
 }
-
-#endif /* WIRE_BPF_H */
