@@ -9,15 +9,16 @@
 /*
  * A dropped segment (a refused RST, or one an accept queue had no room for):
  * its tuple, and the facts and owner of the socket it was for (sk may be NULL).
+ * TCP: its TCP header if already read, else NULL.
  */
-static __always_inline void emit_drop(struct sk_buff *skb, struct sock *sk, __u32 reason,
-				      __u32 kind, __u32 slot)
+static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *tcp,
+				      struct sock *sk, __u32 reason, __u32 kind, __u32 slot)
 {
 	__u32 facts = RSTW_F_SEGMENT;
 	struct rstw_event *e;
 
 	e = event_begin(reason);
-	if (!e || !tuple_from_skb(skb, e, false))
+	if (!e || !tuple_from_skb(skb, e, false, tcp))
 		return;
 	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
 		facts |= RSTW_F_SYN;
@@ -40,6 +41,7 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 {
 	__u32 r = (__u32)reason, kind, cls = 0;
 	struct sock *sk = NULL;
+	struct tcphdr tcp;
 
 	if (r == drop_listen_overflow)
 		kind = RSTW_KIND_LISTEN_DROP;
@@ -52,17 +54,15 @@ int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_rea
 	else
 		return 0;
 	if (cls) {
-		__u8 flags = 0;
-
 		/* most drops with these reasons are not resets: look before any work */
-		if (!tcp_flags_of(skb, false, &flags) || !(flags & RSTW_TCP_RST))
+		if (!tcp_header_of(skb, false, &tcp) || !(tcp_flag_byte(&tcp) & TCPHDR_RST))
 			return 0;
 		kind = RSTW_KIND_RST_DROPPED;
 	}
 	if (kfree_has_rx_sk)
 		sk = (struct sock *)ctx[3];
 	/* r: the drop reason, for naming in user space */
-	emit_drop(skb, sk, r, kind, cls ? cls : RSTW_REASON_NONE);
+	emit_drop(skb, cls ? &tcp : NULL, sk, r, kind, cls ? cls : RSTW_REASON_NONE);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ int BPF_PROG(listen_drop_ack, struct sock *sk, struct sk_buff *skb, struct reque
 		return 0;
 	if (!BPF_CORE_READ_BITFIELD_PROBED((struct inet_request_sock *)req, acked))
 		return 0;
-	emit_drop(skb, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
+	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
 	return 0;
 }
 
@@ -115,6 +115,6 @@ int BPF_PROG(listen_drop_syn, struct request_sock_ops *rsk_ops, void *af_ops, st
 	if (!sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syncookies &&
 	    BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter) >= (int)sk->sk_max_ack_backlog)
 		return 0;
-	emit_drop(skb, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
+	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
 	return 0;
 }

@@ -70,8 +70,9 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
 	}
 }
 
-/* The TCP flags of a segment; false if its header cannot be read. */
-static __always_inline bool tcp_flags_of(const struct sk_buff *skb, bool kprobe, __u8 *flags)
+/* A segment's TCP header; false if it cannot be read. */
+static __always_inline bool tcp_header_of(const struct sk_buff *skb, bool kprobe,
+					  struct tcphdr *tcp)
 {
 	unsigned char *head;
 	__u16 th;
@@ -83,16 +84,16 @@ static __always_inline bool tcp_flags_of(const struct sk_buff *skb, bool kprobe,
 		head = skb->head;
 		th = skb->transport_header;
 	}
-	return th != (__u16)~0U &&
-	       !bpf_probe_read_kernel(flags, 1, &tcp_flag_byte((struct tcphdr *)(head + th)));
+	return head && th != (__u16)~0U && !bpf_probe_read_kernel(tcp, sizeof(*tcp), head + th);
 }
 
 /*
  * Local/remote from the segment that caused a reset (we are its destination).
+ * KNOWN: its TCP header if the caller has read it already, else NULL.
  * Returns false if the headers cannot be read.
  */
 static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rstw_event *e,
-					   bool kprobe)
+					   bool kprobe, const struct tcphdr *known)
 {
 	unsigned char *head;
 	__u16 nh, th;
@@ -131,7 +132,9 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 		return false;
 	}
 tcp:
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+	if (known)
+		tcp = *known;
+	else if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
 		return false;
 	e->lport = bpf_ntohs(tcp.dest);
 	e->rport = bpf_ntohs(tcp.source);

@@ -5,6 +5,56 @@
  */
 #include "facts.bpf.h"
 
+/*
+ * Per CPU, the last few (socket cookie, process) pairs recorded on sockets:
+ * a send or receive by the owner already recorded then costs a few loads,
+ * not a socket-storage lookup.  Only with owners_on_socket, whose recording
+ * gives every socket its cookie (a cookie is never reused).
+ */
+#define OWNER_CACHE_WAYS 4
+
+struct owner_cache {
+	__u64 cookie[OWNER_CACHE_WAYS];
+	__u32 tgid[OWNER_CACHE_WAYS];
+	__u32 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct owner_cache);
+} owner_cache SEC(".maps");
+
+static __always_inline struct owner_cache *owner_cache_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&owner_cache, &zero);
+}
+
+static __always_inline bool owner_cached(struct owner_cache *c, __u64 cookie, __u32 tgid)
+{
+	if (!c || !cookie)
+		return false;
+#pragma unroll
+	for (int i = 0; i < OWNER_CACHE_WAYS; i++)
+		if (c->cookie[i] == cookie && c->tgid[i] == tgid)
+			return true;
+	return false;
+}
+
+static __always_inline void owner_cache_put(struct owner_cache *c, __u64 cookie, __u32 tgid)
+{
+	__u32 way;
+
+	if (!c)
+		return;
+	way = c->next++ % OWNER_CACHE_WAYS;
+	c->cookie[way] = cookie;
+	c->tgid[way] = tgid;
+}
+
 static __always_inline void owner_record(struct sock *sk)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -12,19 +62,22 @@ static __always_inline void owner_record(struct sock *sk)
 	__u64 key;
 
 	if (owners_on_socket) {
+		struct owner_cache *c = owner_cache_get();
+
+		if (owner_cached(c, sk->__sk_common.skc_cookie.counter, tgid))
+			return;
 		old = bpf_sk_storage_get(&sk_owners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!old) {
 			map_stat_inc(RSTW_MAP_SK_OWNERS, RSTW_MS_FULL);
 			return;
 		}
-		if (old->tgid == tgid)
-			return;
 		/*
 		 * A TIME_WAIT socket copies the cookie when it is born, before
 		 * owner_handoff() runs: make the cookie now, so that the two agree.
 		 */
-		bpf_get_socket_cookie(sk);
-		task_fill(old);
+		owner_cache_put(c, bpf_get_socket_cookie(sk), tgid);
+		if (old->tgid != tgid)
+			task_fill(old);
 		return;
 	}
 	key = owner_key(sk, false);

@@ -68,10 +68,14 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	e = event_begin(reason);
 	if (!e)
 		return 0;
-	facts = context_facts(ctx, e);
+	/*
+	 * Without a socket (a closed port) the reset answers a segment in the
+	 * receive softirq, never in a syscall: no need to look.
+	 */
+	facts = 0;
 	if (sk)
-		facts |= sk_facts_of(sk, e, kprobe);
-	if (skb && tuple_from_skb(skb, e, kprobe)) {
+		facts = context_facts(ctx, e) | sk_facts_of(sk, e, kprobe);
+	if (skb && tuple_from_skb(skb, e, kprobe, NULL)) {
 		facts |= RSTW_F_SEGMENT;
 		if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)
 			facts |= RSTW_F_SYN;
@@ -123,10 +127,10 @@ static __always_inline bool sk_is_full(const struct sock *sk)
 
 static __always_inline bool kernel_would_reset(const struct sock *sk, struct sk_buff *skb, bool v6)
 {
+	struct tcphdr tcp;
 	unsigned long dst;
-	__u8 flags = 0;
 
-	if (!tcp_flags_of(skb, true, &flags) || (flags & RSTW_TCP_RST))
+	if (!tcp_header_of(skb, true, &tcp) || (tcp_flag_byte(&tcp) & TCPHDR_RST))
 		return false;
 	if (sk)
 		return true;

@@ -177,7 +177,7 @@ RSTW_MAP(pending_map_t, pending);
 
 /* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
 struct stack_rst_mark {
-	__u64 ts;
+	__u64 ts; /* jiffies */
 	__u16 sport; /* host order: the RST's source = our local port */
 	__u16 dport;
 	__u32 pad;
@@ -382,7 +382,7 @@ static __always_inline void stack_rst_note(const struct rstw_event *e)
 
 	if (!m)
 		return;
-	m->ts = bpf_ktime_get_ns();
+	m->ts = bpf_jiffies64(); /* inlined: a clock read is a helper call */
 	m->sport = e->lport;
 	m->dport = e->rport;
 }

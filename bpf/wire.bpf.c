@@ -83,9 +83,8 @@ static __always_inline bool stack_rst_matches(const struct parsed_tcp *pt)
 	__u32 zero = 0;
 	struct stack_rst_mark *m = bpf_map_lookup_elem(&stack_rst, &zero);
 
-	/* the stack sends its reply within the same softirq: microseconds */
-	return m && m->sport == pt->sport && m->dport == pt->dport &&
-	       bpf_ktime_get_ns() - m->ts < 10000000ull;
+	/* the stack sends its reply within the same softirq: microseconds, the same or the next tick */
+	return m && m->sport == pt->sport && m->dport == pt->dport && bpf_jiffies64() - m->ts <= 1;
 }
 
 static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)

@@ -21,6 +21,10 @@ server_reset_case() {
 		check_sent_count "$CLI_INO" "$D_CLI" "$port" "$scen/$fam client"
 		want_pid=$(json_field "$SRV_OUT" listening pid)
 		want_comm=rg-server
+		if [[ $owner == child ]]; then
+			want_pid=$(json_field "$SRV_OUT" handoff child)
+			[[ $want_pid =~ ^[0-9]+$ ]] || e2e_fail "$scen/$fam: no handoff line"
+		fi
 		if [[ $owner == none ]]; then
 			want_pid=null
 			want_comm=null
@@ -97,6 +101,16 @@ test_linger2_abort() {
 # attributed to the server, which owns the socket, not to the client on the CPU.
 test_abort_on_data() {
 	server_reset_case abort_on_data abort_on_data 21500
+}
+
+# The server reads, then hands the socket to a child that shuts it down: the
+# owner recorded for the socket changes to the child, and the reset in
+# softirq is the child's (the per-CPU cache of recorded owners must not keep
+# the parent).
+test_abort_on_data_handoff() {
+	SRV_ARGS=(-H)
+	server_reset_case abort_on_data abort_on_data 21540 child
+	SRV_ARGS=()
 }
 
 # Where owners cannot be kept on the socket (before 5.12, or --disable

@@ -7,6 +7,7 @@
 
 CG_DIRS=() # cgroups a test made: removed at cleanup
 CORE_RW_ARGS=() # options core_setup gives rstwatch
+SRV_ARGS=()     # options run_scenario gives the rstgen server
 
 core_setup() {
 	T=$(mktemp -d)
@@ -65,7 +66,7 @@ run_scenario() {
 	b_cli=$(ns_nstat "$CLI_NS" TcpOutRsts)
 	if [[ $scen != closed_port ]]; then
 		ns_bg "$SRV_NS" "$SRV_OUT" "$RSTGEN" server "$scen" -a "$srv_addr" -p "$port" \
-			-n "${SRV_NAME:-rg-server}" -t 8000 >/dev/null
+			-n "${SRV_NAME:-rg-server}" -t 8000 ${SRV_ARGS[@]+"${SRV_ARGS[@]}"} >/dev/null
 		SRV_PID=$NS_BG_PID
 		ns_wait_line "$SRV_OUT" '"listening"' 5 || { e2e_fail "$scen/$fam: server not listening"; return 1; }
 	fi

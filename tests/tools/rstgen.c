@@ -1,7 +1,7 @@
 /*
  * rstgen - TCP reset traffic generator for the rstwatch end-to-end tests.
  *
- *   rstgen server|client SCENARIO -a ADDR -p PORT [-n COMM] [-t TIMEOUT_MS]
+ *   rstgen server|client SCENARIO -a ADDR -p PORT [-n COMM] [-t TIMEOUT_MS] [-H]
  *
  * One process plays one side of one TCP connection and provokes (or
  * undergoes) a specific kind of TCP reset.  ADDR is an IPv4 or IPv6 literal
@@ -10,6 +10,11 @@
  * server accepts exactly one connection and closes its listener at once
  * (except in listen_overflow).
  * -n sets the process name (prctl PR_SET_NAME; default rg-server/rg-client).
+ * -H (server): once the connection is up and the server has read from it, it
+ * hands the socket to a child (fork; the parent closes its copy, reports
+ * {"event":"handoff","child":PID} and exits with the child's status), which
+ * plays the rest: the socket's owner changes.  Both stay on the CPU the
+ * server was on, so that they meet the same per-CPU state in the kernel.
  *
  * Output is JSON Lines on stdout, one object per event, flushed per line:
  *
@@ -118,6 +123,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -127,6 +133,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,6 +213,7 @@ static const char *g_role;
 static const char *g_scenario;
 static char g_comm[64];
 static int g_timeout_ms = 5000;
+static bool g_handoff;
 static struct sockaddr_storage g_addr;
 static socklen_t g_addrlen;
 
@@ -1197,6 +1205,28 @@ static int server_run(enum scenario sc)
 			return finish(r, "read", false, "no sync byte from the client: %s",
 				      result_name(r));
 	}
+	if (g_handoff) {
+		cpu_set_t cpu;
+		pid_t child;
+		int status;
+
+		CPU_ZERO(&cpu);
+		CPU_SET(sched_getcpu(), &cpu);
+		if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
+			return finish(errno, "sched_setaffinity", false, "sched_setaffinity: %s",
+				      strerror(errno));
+		child = fork();
+		if (child < 0)
+			return finish(errno, "fork", false, "fork: %s", strerror(errno));
+		if (child > 0) {
+			close(fd);
+			close(lfd);
+			emit("handoff", ",\"child\":%d", (int)child);
+			if (waitpid(child, &status, 0) < 0)
+				return 1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		}
+	}
 
 	switch (sc) {
 	case SC_CLOSED_PORT:
@@ -1381,8 +1411,13 @@ int main(int argc, char **argv)
 
 	/* Options follow the two positional words; argv[2] acts as argv[0]. */
 	opterr = 0;
-	while ((opt = getopt(argc - 2, argv + 2, ":a:p:n:t:")) != -1) {
+	while ((opt = getopt(argc - 2, argv + 2, ":a:p:n:t:H")) != -1) {
 		switch (opt) {
+		case 'H':
+			if (!server)
+				usage_error("-H is for the server");
+			g_handoff = true;
+			break;
 		case 'a':
 			addr = optarg;
 			break;
