@@ -208,10 +208,10 @@ static void jw_raw_string(struct jw *w, const char *s, size_t n)
 	out_c(w, '"');
 }
 
-void jw_key(struct jw *w, const char *key)
+void jw_key_n(struct jw *w, const char *key, size_t n)
 {
 	jw_sep(w);
-	jw_raw_string(w, key, strlen(key));
+	jw_raw_string(w, key, n);
 	out_c(w, ':');
 	/* the value that follows must not add another separator */
 	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
@@ -219,10 +219,8 @@ void jw_key(struct jw *w, const char *key)
 }
 
 /* A key the program spells: quoted as it is. */
-static void jw_key_lit(struct jw *w, const char *key)
+static void jw_key_lit(struct jw *w, const char *key, size_t n)
 {
-	size_t n = strlen(key);
-
 	jw_sep(w);
 	if (w->len + n + 3 > sizeof(w->buf))
 		jw_flush(w);
@@ -314,45 +312,45 @@ void jw_null(struct jw *w)
 	jw_value_done(w);
 }
 
-void jw_kv_string(struct jw *w, const char *key, const char *s)
+void jw_kv_string_n(struct jw *w, const char *key, size_t n, const char *s)
 {
-	jw_key_lit(w, key);
+	jw_key_lit(w, key, n);
 	if (s)
 		jw_string(w, s);
 	else
 		jw_null(w);
 }
 
-void jw_kv_uint(struct jw *w, const char *key, uint64_t v)
+void jw_kv_uint_n(struct jw *w, const char *key, size_t n, uint64_t v)
 {
-	jw_key_lit(w, key);
+	jw_key_lit(w, key, n);
 	jw_uint(w, v);
 }
 
-void jw_kv_int(struct jw *w, const char *key, int64_t v)
+void jw_kv_int_n(struct jw *w, const char *key, size_t n, int64_t v)
 {
-	jw_key_lit(w, key);
+	jw_key_lit(w, key, n);
 	jw_int(w, v);
 }
 
-void jw_kv_null(struct jw *w, const char *key)
+void jw_kv_null_n(struct jw *w, const char *key, size_t n)
 {
-	jw_key_lit(w, key);
+	jw_key_lit(w, key, n);
 	jw_null(w);
 }
 
-void jw_kv_plain(struct jw *w, const char *key, const char *s)
+void jw_kv_plain_n(struct jw *w, const char *key, size_t n, const char *s)
 {
-	size_t n;
+	size_t len;
 
 	if (!s) {
-		jw_kv_null(w, key);
+		jw_kv_null_n(w, key, n);
 		return;
 	}
-	n = strlen(s);
-	jw_key_lit(w, key);
+	len = strlen(s);
+	jw_key_lit(w, key, n);
 	out_c(w, '"');
-	out_n(w, s, n);
+	out_n(w, s, len);
 	out_c(w, '"');
 	jw_value_done(w);
 }

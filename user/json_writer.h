@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JW_MAX_DEPTH 8
 #define JW_BUF 2048
@@ -25,7 +26,6 @@ void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);
 void jw_array_end(struct jw *w);
-void jw_key(struct jw *w, const char *key);
 void jw_string(struct jw *w, const char *s);
 /* A string from a fixed buffer that may lack a NUL (e.g. a kernel comm). */
 void jw_string_n(struct jw *w, const char *s, size_t n);
@@ -38,18 +38,24 @@ void jw_null(struct jw *w);
  * key + value shorthands; a NULL string is written as null.  Their KEY is a
  * literal of the program's, plain ASCII, written as it is (jw_key escapes).
  */
-void jw_kv_string(struct jw *w, const char *key, const char *s);
-void jw_kv_uint(struct jw *w, const char *key, uint64_t v);
-void jw_kv_int(struct jw *w, const char *key, int64_t v);
-void jw_kv_null(struct jw *w, const char *key);
 /*
- * S is plain printable ASCII without quote or backslash that the program made
- * itself (an id, an address, a timestamp, one of its own texts): written
- * without escaping.  Anything from outside goes through jw_kv_string.
+ * KEY of N bytes.  The macros below measure the key where they are called:
+ * for a literal (almost every key) the compiler folds strlen to a constant.
  */
-void jw_kv_plain(struct jw *w, const char *key, const char *s);
+void jw_key_n(struct jw *w, const char *key, size_t n);
+void jw_kv_string_n(struct jw *w, const char *key, size_t n, const char *s);
+void jw_kv_uint_n(struct jw *w, const char *key, size_t n, uint64_t v);
+void jw_kv_int_n(struct jw *w, const char *key, size_t n, int64_t v);
+void jw_kv_null_n(struct jw *w, const char *key, size_t n);
+void jw_kv_plain_n(struct jw *w, const char *key, size_t n, const char *s);
 
-/* Escape s (n bytes) as JSON string contents into out; returns needed length. */
+#define jw_key(w, key) jw_key_n((w), (key), strlen(key))
+#define jw_kv_string(w, key, s) jw_kv_string_n((w), (key), strlen(key), (s))
+#define jw_kv_uint(w, key, v) jw_kv_uint_n((w), (key), strlen(key), (v))
+#define jw_kv_int(w, key, v) jw_kv_int_n((w), (key), strlen(key), (v))
+#define jw_kv_null(w, key) jw_kv_null_n((w), (key), strlen(key))
+#define jw_kv_plain(w, key, s) jw_kv_plain_n((w), (key), strlen(key), (s))
+
 size_t json_escape(char *out, size_t outsz, const char *s, size_t n);
 
 #endif
