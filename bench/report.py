@@ -38,11 +38,12 @@ COMMANDS = {
     "json_native": "`rstwatch --json --xdp-mode native`",
     "serve_nostats": "`rstwatch serve` (counters only), kernel.bpf_stats_enabled off: as operators run it",
     "serve_lean": "`rstwatch serve --disable wire,drops,receive,owner-io` (counters only, one program)",
+    "baseline": "`bench/baseline`: empty programs on each of rstwatch's hook types (the floor)",
 }
 MAIN = ["none", "json", "json_nowire", "serve", "serve_nowire", "serve_nostats",
         "serve_nowire_nostats", "bt_count", "bt_count_stats", "bt_print", "tcpdump"]
 DIAG = ["json_nostats", "json_lean", "json_paused", "json_stalled", "json_native",
-        "serve_lean"]
+        "serve_lean", "baseline"]
 RSTWATCH = ["json", "json_nowire", "serve", "serve_nowire", "serve_nostats",
             "serve_nowire_nostats", "json_nostats", "json_lean", "json_paused",
             "json_stalled", "json_native", "serve_lean"]
@@ -174,10 +175,17 @@ def enrich(rec):
         rec["send_reset_runs"] = d["send_reset"][1]
     # every program of the monitor (rstwatch's or bpftrace's) counts
     inpath = d
-    if (rec["config"] in RSTWATCH or rec["config"] == "bt_count_stats") and rec["rsts"] > 0 \
-            and any(v[1] for v in inpath.values()):
+    if (rec["config"] in RSTWATCH or rec["config"] in ("bt_count_stats", "baseline")) \
+            and rec["rsts"] > 0 and any(v[1] for v in inpath.values()):
         rec["bpf_ns_per_reset"] = sum(v[0] for v in inpath.values()) / rec["rsts"]
         rec["runs_per_reset"] = sum(v[1] for v in inpath.values()) / rec["rsts"]
+    if rec["config"] == "baseline" and rec["rsts"] > 0:
+        # rstwatch's default ingress is TC, not XDP: the floor of each view set
+        rec["floor_ns_per_reset"] = sum(v[0] for k, v in d.items()
+                                        if k != "empty_xdp") / rec["rsts"]
+        rec["floor_nowire_ns_per_reset"] = sum(v[0] for k, v in d.items()
+                                               if not k.startswith(("empty_xdp", "empty_tc"))) \
+            / rec["rsts"]
     cfg = rec["config"]
     if rec.get("file_lines"):
         rec["bytes_per_event"] = rec["file_bytes"] / rec["file_lines"]
@@ -472,6 +480,16 @@ def targets_table(agg, bursts, t, pipeline):
     bt_ns = agg["bt_count_stats"].get("bpf_ns_per_reset")
     bt_ratio = agg["bt_count"].get("ratio")
     views = (("", "every view on"), ("_nowire", "`--disable wire`"))
+
+    def floor(suf, bound):
+        """What empty programs on the same hooks cost per reset (the baseline rounds)."""
+        f = agg.get("baseline", {}).get("floor" + suf + "_ns_per_reset")
+        if f is None or not bt_ns:
+            return ""
+        return (f"; floor {f:,.0f} ns = {f / bt_ns:.2f}x bpftrace (empty programs on the same "
+                "hooks, `baseline` rounds)" + (": **unreachable** while these hooks run"
+                                                 if f > bound else ""))
+
     for suf, view in views:
         a = agg["serve" + suf]
         ns = a.get("bpf_ns_per_reset")
@@ -479,8 +497,8 @@ def targets_table(agg, bursts, t, pipeline):
         if ns is None or not bt_ns:
             row(tgt, "not measured", None)
         else:
-            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns",
-                ns <= TARGET_COUNT_X_BT * bt_ns)
+            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns"
+                + floor(suf, TARGET_COUNT_X_BT * bt_ns), ns <= TARGET_COUNT_X_BT * bt_ns)
         a = agg["serve" + suf + "_nostats"]
         r = a.get("ratio")
         tgt = (f"Resets, counting (`serve`, {view}, bpf_stats off): reset rate vs no monitor "
@@ -498,8 +516,8 @@ def targets_table(agg, bursts, t, pipeline):
         if ns is None or not bt_ns:
             row(tgt, "not measured", None)
         else:
-            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns",
-                ns <= TARGET_STREAM_X_BT * bt_ns)
+            row(tgt, f"{rng(a, 'bpf_ns_per_reset')} = {ns / bt_ns:.2f}x bpftrace's {bt_ns:,.0f} ns"
+                + floor(suf, TARGET_STREAM_X_BT * bt_ns), ns <= TARGET_STREAM_X_BT * bt_ns)
         u = a.get("user_ns_per_event")
         tgt = (f"Resets, streaming ({view}): user-space CPU per event (utime+stime / events "
                f"written) <= {TARGET_USER_NS:.0f} ns")
@@ -543,7 +561,14 @@ def targets_table(agg, bursts, t, pipeline):
                 f"{worst['x']:.2f}x", within == len(rows))
         tgt = (f"Ordinary traffic (`serve`, {view}): rstwatch BPF ns per ping-pong round trip "
                f"<= {TARGET_RT_NS:.0f} ns")
-        row(tgt, fmt_range(a["ns_per_rt"], 0, " ns") if a["ns_per_rt"] else "not measured",
+        # what empty programs would cost with the same runs on the same hooks
+        fl = [r["runs_rt"] * r["floor"] for r in a["rows"] if r["runs_rt"] and r["floor"]]
+        fl_txt = ""
+        if fl:
+            fl_txt = (f"; floor {sum(fl):,.0f} ns (empty programs, the same runs per round trip "
+                      "on the same hooks)" + (": **unreachable** while these hooks run"
+                                              if sum(fl) > TARGET_RT_NS else ""))
+        row(tgt, (fmt_range(a["ns_per_rt"], 0, " ns") + fl_txt) if a["ns_per_rt"] else "not measured",
             med(a["ns_per_rt"]) <= TARGET_RT_NS if a["ns_per_rt"] else None)
         br, lr = a.get("bps_ratio"), a.get("lat_ratio")
         row(f"Ordinary traffic (`serve`, {view}): iperf3 throughput and ping-pong latency vs no "
@@ -600,6 +625,8 @@ def main():
             a["bytes_per_event"] = med([r.get("bytes_per_event") for r in use])
             a["user_ns_per_event"] = med([r.get("user_ns_per_event") for r in use])
             a["lost"] = sum(r.get("summary", {}).get("lost") or 0 for r in use)
+            for key in ("floor_ns_per_reset", "floor_nowire_ns_per_reset"):
+                a[key] = med([r.get(key) for r in use])
         agg[cfg] = a
     tagg = traffic_agg(by)
     base = agg["none"].get("rate")

@@ -29,6 +29,8 @@
 #                 threshold, after which every record forces a wakeup
 #   json_native   json with --xdp-mode native (veth in NAPI mode, a copy per packet)
 #   serve_lean    serve --disable wire,drops,receive,owner-io: one program per reset
+#   baseline      bench/baseline (empty programs on each of rstwatch's hook
+#                 types): the floor any program on those hooks costs per reset
 #
 # Phase 2, ordinary traffic (no resets), bpf_stats on, TRAFFIC_ROUNDS
 # alternating rounds of t_none, t_baseline (bench/baseline: empty programs on
@@ -89,7 +91,7 @@ PIPELINE_BIN=${PIPELINE:-$REPO/.output/bench/pipeline}
 
 MAIN_CONFIGS=(none json json_nowire serve serve_nowire serve_nostats serve_nowire_nostats
 	bt_count bt_count_stats bt_print tcpdump)
-DIAG_CONFIGS=(json_nostats json_lean json_paused json_stalled json_native serve_lean)
+DIAG_CONFIGS=(json_nostats json_lean json_paused json_stalled json_native serve_lean baseline)
 TRAFFIC_CONFIGS=(t_none t_baseline t_serve t_serve_nowire)
 QUICK=0
 if [[ -n ${CONFIGS:-} ]]; then
@@ -381,7 +383,7 @@ start_monitor() {
 		MON_PID=$NS_BG_PID
 		rw_ready "$out" && wait_until 10 metrics_up
 		;;
-	t_baseline)
+	t_baseline | baseline)
 		"$BASELINE" --netns "$CLI" --netns "$SRV" -i "$NS_IFNAME" >"$out.err" 2>&1 </dev/null &
 		MON_PID=$!
 		wait_until 20 file_has "$out.err" 'attached'
