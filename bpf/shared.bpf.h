@@ -142,6 +142,23 @@ typedef struct {
 } service_counts_map_t;
 RSTW_MAP(service_counts_map_t, service_counts);
 
+/* Per CPU: records emitted, for looking at the ring's fill every few records. */
+#define RSTW_WAKE_EVERY 8
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wake_tick_map_t;
+RSTW_MAP(wake_tick_map_t, wake_tick);
+
+static __always_inline __u64 *wake_tick_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&wake_tick, &zero);
+}
+
 /* A per-CPU scratch event: too large for the 512-byte BPF stack with room to spare. */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -272,7 +289,7 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 				      __u32 slot)
 {
 	__u32 sysclass = RSTW_SYSC_NONE;
-	struct rstw_event *e;
+	__u64 flags, *tick;
 
 	if (facts & RSTW_F_TASK) {
 		__u32 nr = (__u32)tmpl->syscall_nr;
@@ -291,25 +308,27 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 	if (!sample_events)
 		return;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(RSTW_STAT_RB_LOST);
-		return;
-	}
-	__builtin_memcpy(e, tmpl, sizeof(*e));
 	/*
 	 * Waking the reader for every event costs more than the event (an
 	 * irq_work and a wakeup per reset under a flood).  The reader polls every
-	 * 100 ms anyway; wake it once when a quarter of the ring fills up.
+	 * 100 ms anyway; wake it once when a quarter of the ring fills up.  Only
+	 * every RSTW_WAKE_EVERY-th record on a CPU looks (a helper call less for
+	 * the others), and only one that finds the fill just past the mark wakes,
+	 * not every one after it.
 	 */
-	{
-		/* only the record that crosses the mark wakes: not every one after it */
+	flags = BPF_RB_NO_WAKEUP;
+	tick = wake_tick_get();
+	if (tick && (++*tick % RSTW_WAKE_EVERY) == 0) {
 		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-		bpf_ringbuf_submit(e,
-				   avail >= wakeup_bytes && avail < wakeup_bytes + 2 * sizeof(*e) ?
-					   BPF_RB_FORCE_WAKEUP :
-					   BPF_RB_NO_WAKEUP);
+		/* 64 records: what all CPUs may add between two looks */
+		if (avail >= wakeup_bytes && avail < wakeup_bytes + 64 * sizeof(*tmpl))
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
+	/* one call copies and commits: no reserve, no copy in BPF */
+	if (bpf_ringbuf_output(&events, tmpl, sizeof(*tmpl), flags)) {
+		stat_inc(RSTW_STAT_RB_LOST);
+		return;
 	}
 	stat_inc(RSTW_STAT_EVENTS);
 }
