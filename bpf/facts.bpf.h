@@ -98,10 +98,14 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	unsigned char *head;
 	__u16 nh, th;
 	struct tcphdr tcp;
-	/* an IPv6 header's size: also an IPv4 header and at least 20 bytes of TCP */
+	/*
+	 * One read for both headers where TCP follows a 20-byte IPv4 or a bare
+	 * IPv6 header (the usual case): an IPv6 header's size, then 20 bytes.
+	 */
 	union {
 		struct iphdr v4;
 		struct ipv6hdr v6;
+		__u8 bytes[sizeof(struct ipv6hdr) + sizeof(struct tcphdr)];
 	} ip;
 
 	if (kprobe) {
@@ -118,8 +122,9 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	/* counting needs the ports and flags: the addresses are for samples */
 	if (!sample_events)
 		goto tcp;
-	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-		return false;
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) &&
+	    bpf_probe_read_kernel(&ip, sizeof(struct ipv6hdr), head + nh))
+		return false; /* the end of the buffer: no TCP header after the IP one */
 	if (ip.v4.version == 4) {
 		e->family = AF_INET;
 		__builtin_memcpy(e->laddr, &ip.v4.daddr, 4);
@@ -130,6 +135,13 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 		__builtin_memcpy(e->raddr, &ip.v6.saddr, 16);
 	} else {
 		return false;
+	}
+	if (!known && th - nh == sizeof(struct iphdr)) {
+		__builtin_memcpy(&tcp, ip.bytes + sizeof(struct iphdr), sizeof(tcp));
+		known = &tcp;
+	} else if (!known && th - nh == sizeof(struct ipv6hdr)) {
+		__builtin_memcpy(&tcp, ip.bytes + sizeof(struct ipv6hdr), sizeof(tcp));
+		known = &tcp;
 	}
 tcp:
 	if (known)
