@@ -39,7 +39,7 @@ SKELS := $(OUTPUT)/resets.skel.h
 SKELS += $(OUTPUT)/resets_compat.skel.h
 
 # Pure code that unit tests link without BPF or root.
-CORE_SRCS := user/causes.c user/cause.c user/decode.c user/json_writer.c user/opts.c \
+CORE_SRCS := user/causes.c user/cause.c user/decode.c user/key.c user/json_writer.c user/opts.c \
 	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c user/metrics.c \
 	     user/services.c user/maps.c user/utf8.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \
@@ -189,7 +189,7 @@ $(OUTPUT)/fuzz_parse: tests/fuzz/fuzz_parse.c include/parse.h | $(OUTPUT)
 test-bpf: $(OUTPUT)/tests/test_wire_progs
 	$(Q)$(OUTPUT)/tests/test_wire_progs
 
-FUZZ_DECODE_SRCS := user/decode.c user/cause.c user/causes.c user/json_writer.c user/format.c user/utf8.c \
+FUZZ_DECODE_SRCS := user/decode.c user/key.c user/cause.c user/causes.c user/json_writer.c user/format.c user/utf8.c \
 		     user/out_json.c user/out_text.c user/owner.c user/procfs.c user/syscalls.c
 FUZZ_CONFIG_SRCS := user/config.c user/opts.c user/causes.c user/maps.c
 

@@ -147,18 +147,20 @@ int main(int argc, char **argv)
 			e->owner.tgid = e->owner.pid = (uint32_t)getpid();
 			e->owner.cgroup_id = cg;
 			memcpy(e->owner.comm, "server", 7);
-			e->key = rstw_key_make(RSTW_DIR_RECEIVED, RSTW_REASON_NONE, 1, 0,
-					       RSTW_SYSC_NONE);
+			e->key = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_RECEIVED, 1, 0,
+					     RSTW_SYSC_NONE, RSTW_REASON_NONE, RSTW_EVID_NONE,
+					     RSTW_SEEN_NONE);
 		} else if (k % 2 == 0) { /* a SYN to a closed port */
 			e->reason = no_socket;
 			e->tcp_flags = RSTW_TCP_SYN;
-			e->key = rstw_key_make(RSTW_DIR_SENT, no_socket, 0,
-					       RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE);
+			e->key = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 0,
+					     RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE, no_socket,
+					     RSTW_EVID_NONE, RSTW_SEEN_NONE);
 		} else { /* its RST, refused by a host with no socket */
 			e->tcp_flags = RSTW_TCP_RST | RSTW_TCP_ACK;
-			e->key = rstw_key_make(RSTW_DIR_RECEIVED, RSTW_RST_NO_SOCKET, 0,
-					       RSTW_F_SEGMENT, RSTW_SYSC_NONE) |
-				 RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT;
+			e->key = rstw_key_of(RSTW_KIND_RST_DROPPED, RSTW_DIR_RECEIVED, 0,
+					     RSTW_F_SEGMENT, RSTW_SYSC_NONE, RSTW_REASON_NONE,
+					     RSTW_EVID_NONE, RSTW_SEEN_NO_SOCKET);
 		}
 	}
 

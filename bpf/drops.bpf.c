@@ -12,7 +12,7 @@
  * TCP: its TCP header if already read, else NULL.
  */
 static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *tcp,
-				      struct sock *sk, __u32 reason, __u32 kind, __u32 slot)
+				      struct sock *sk, __u32 reason, __u32 kind, __u32 seen)
 {
 	__u32 facts = RSTW_F_SEGMENT;
 	struct rstw_event *e;
@@ -28,7 +28,7 @@ static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *
 	}
 	if (!e->netns)
 		e->netns = netns_of_skb(skb, false);
-	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, slot);
+	emit_kind(e, kind, RSTW_DIR_RECEIVED, facts, RSTW_EVID_NONE, seen);
 }
 
 /*
@@ -39,30 +39,31 @@ static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(skb_dropped, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	__u32 r = (__u32)reason, kind, cls = 0;
+	__u32 r = (__u32)reason, kind = RSTW_KIND_RST_DROPPED, seen;
 	struct sock *sk = NULL;
 	struct tcphdr tcp;
 
-	if (r == drop_listen_overflow)
+	if (r == drop_listen_overflow) {
 		kind = RSTW_KIND_LISTEN_DROP;
-	else if (r == drop_tcp_reset)
-		cls = RSTW_RST_CHALLENGED;
-	else if (r == drop_invalid_sequence)
-		cls = RSTW_RST_OUT_OF_WINDOW;
-	else if (r == drop_no_socket)
-		cls = RSTW_RST_NO_SOCKET;
-	else
+		seen = RSTW_SEEN_LISTEN_OVERFLOW;
+	} else if (r == drop_tcp_reset) {
+		seen = RSTW_SEEN_CHALLENGED;
+	} else if (r == drop_invalid_sequence) {
+		seen = RSTW_SEEN_OUT_OF_WINDOW;
+	} else if (r == drop_no_socket) {
+		seen = RSTW_SEEN_NO_SOCKET;
+	} else {
 		return 0;
-	if (cls) {
+	}
+	if (kind == RSTW_KIND_RST_DROPPED) {
 		/* most drops with these reasons are not resets: look before any work */
 		if (!tcp_header_of(skb, false, &tcp) || !(tcp_flag_byte(&tcp) & TCPHDR_RST))
 			return 0;
-		kind = RSTW_KIND_RST_DROPPED;
 	}
 	if (kfree_has_rx_sk)
 		sk = (struct sock *)ctx[3];
 	/* r: the drop reason, for naming in user space */
-	emit_drop(skb, cls ? &tcp : NULL, sk, r, kind, cls ? cls : RSTW_REASON_NONE);
+	emit_drop(skb, kind == RSTW_KIND_RST_DROPPED ? &tcp : NULL, sk, r, kind, seen);
 	return 0;
 }
 
@@ -95,7 +96,8 @@ int BPF_PROG(listen_drop_ack, struct sock *sk, struct sk_buff *skb, struct reque
 		return 0;
 	if (!BPF_CORE_READ_BITFIELD_PROBED((struct inet_request_sock *)req, acked))
 		return 0;
-	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
+	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP,
+		  RSTW_SEEN_LISTEN_OVERFLOW);
 	return 0;
 }
 
@@ -115,6 +117,7 @@ int BPF_PROG(listen_drop_syn, struct request_sock_ops *rsk_ops, void *af_ops, st
 	if (!sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syncookies &&
 	    BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter) >= (int)sk->sk_max_ack_backlog)
 		return 0;
-	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP, RSTW_REASON_NONE);
+	emit_drop(skb, NULL, sk, RSTW_REASON_NONE, RSTW_KIND_LISTEN_DROP,
+		  RSTW_SEEN_LISTEN_OVERFLOW);
 	return 0;
 }

@@ -8,9 +8,9 @@
 
 /*
  * Kernels whose tcp_send_reset has no reason: what the socket shows about an
- * active reset (no segment), in the reason slot (see RSTW_EVID_* in
+ * active reset (no segment), the key's evidence (enum rstw_evidence in
  * include/rstwatch.h).  Only what tcp_close(), tcp_disconnect() and
- * tcp_keepalive_timer() leave behind; anything else stays RSTW_REASON_NONE.
+ * tcp_keepalive_timer() leave behind; anything else is RSTW_EVID_NONE.
  */
 static __always_inline __u32 active_evidence(struct sock *sk, __u32 facts, __u8 state)
 {
@@ -21,7 +21,7 @@ static __always_inline __u32 active_evidence(struct sock *sk, __u32 facts, __u8 
 
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN ||
 	    (facts & RSTW_F_SEGMENT))
-		return RSTW_REASON_NONE;
+		return RSTW_EVID_NONE;
 	flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
 	if (flags & (1UL << SOCK_DEAD)) {
 		linger2 = BPF_CORE_READ(tp, linger2);
@@ -47,15 +47,15 @@ static __always_inline __u32 active_evidence(struct sock *sk, __u32 facts, __u8 
 	/* a child of a listener being closed: never accepted, not yet orphaned */
 	if ((facts & RSTW_F_TASK) && !(flags & (1UL << SOCK_DEAD)) && !BPF_CORE_READ(sk, sk_socket))
 		return RSTW_EVID_NEVER_ACCEPTED;
-	return RSTW_REASON_NONE;
+	return RSTW_EVID_NONE;
 }
 
 static __always_inline int handle_send(const void *ctx, struct sock *sk, struct sk_buff *skb,
 				       __u32 reason, bool kprobe)
 {
+	__u32 facts, evidence = RSTW_EVID_NONE;
 	struct pending_rx *p = pending_get();
 	struct rstw_event *e;
-	__u32 facts;
 
 	if (p && p->valid) {
 		if (sk && p->cookie == owner_key(sk, kprobe)) {
@@ -91,8 +91,8 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	if ((facts & RSTW_F_SEGMENT) && wire_view)
 		stack_rst_note(e);
 	if (!send_reset_has_reason() && sk)
-		e->reason = active_evidence(sk, facts, e->state);
-	emit(e, RSTW_DIR_SENT, facts);
+		evidence = active_evidence(sk, facts, e->state);
+	emit_kind(e, RSTW_KIND_RESET, RSTW_DIR_SENT, facts, evidence, RSTW_SEEN_NONE);
 	return 0;
 }
 

@@ -81,7 +81,7 @@ RSTW_MAP(events_map_t, events);
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32); /* fact key */
+	__type(key, struct rstw_key); /* fact key */
 	__type(value, __u64);
 } counts_map_t;
 RSTW_MAP(counts_map_t, counts);
@@ -261,7 +261,7 @@ static __always_inline void percpu_count(void *map, __u32 id, const void *key)
 		map_stat_inc(id, RSTW_MS_FULL);
 }
 
-static __always_inline void count_service(__u64 cgroup_id, __u32 key)
+static __always_inline void count_service(__u64 cgroup_id, struct rstw_key key)
 {
 	struct rstw_service_key k = { .cgroup_id = cgroup_id, .key = key };
 
@@ -269,7 +269,7 @@ static __always_inline void count_service(__u64 cgroup_id, __u32 key)
 }
 
 /* Exact: the count survives a full ring buffer and a slow reader. */
-static __always_inline void count_key(__u32 key)
+static __always_inline void count_key(struct rstw_key key)
 {
 	percpu_count(&counts, RSTW_MAP_COUNTS, &key);
 }
@@ -285,26 +285,33 @@ static __always_inline void task_fill(struct rstw_task *t)
 		bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
+/*
+ * Count, then sample.  The count never depends on the ring buffer.  EVIDENCE:
+ * a reset's on a kernel without reasons; SEEN: what a drop or the wire saw.
+ */
 static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32 dir, __u32 facts,
-				      __u32 slot)
+				      __u32 evidence, __u32 seen)
 {
 	__u32 sysclass = RSTW_SYSC_NONE;
 	__u64 flags, *tick;
+	struct rstw_key key;
 
 	if (facts & RSTW_F_TASK) {
 		__u32 nr = (__u32)tmpl->syscall_nr;
 
 		sysclass = nr < RSTW_SYSCALL_TABLE ? syscall_class[nr] : RSTW_SYSC_OTHER;
 	}
-	/* the reason slot: sk_rst_reason for resets, the drop class for dropped RSTs */
-	tmpl->key = rstw_key_make(dir, slot, tmpl->state, facts, sysclass) |
-		    kind << RSTW_KEY_KIND_SHIFT;
-	count_key(tmpl->key);
+	/* tmpl->reason is an sk_rst_reason only for resets (a drop's is its skb_drop_reason) */
+	key = rstw_key_of(kind, dir, tmpl->state, facts, sysclass,
+			  kind == RSTW_KIND_RESET ? tmpl->reason : RSTW_REASON_NONE, evidence,
+			  seen);
+	tmpl->key = key;
+	count_key(key);
 	/* the service: the socket's owner, else the task in its own syscall */
 	if (tmpl->owner_src == RSTW_OWNER_TRACKED || tmpl->owner_src == RSTW_OWNER_LISTENER)
-		count_service(tmpl->owner.cgroup_id, tmpl->key);
+		count_service(tmpl->owner.cgroup_id, key);
 	else
-		count_service((facts & RSTW_F_TASK) ? tmpl->cur.cgroup_id : 0, tmpl->key);
+		count_service((facts & RSTW_F_TASK) ? tmpl->cur.cgroup_id : 0, key);
 	if (!sample_events)
 		return;
 
@@ -335,7 +342,7 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 
 static __always_inline void emit(struct rstw_event *tmpl, __u32 dir, __u32 facts)
 {
-	emit_kind(tmpl, RSTW_KIND_RESET, dir, facts, tmpl->reason);
+	emit_kind(tmpl, RSTW_KIND_RESET, dir, facts, RSTW_EVID_NONE, RSTW_SEEN_NONE);
 }
 
 /* A zeroed per-CPU event with its header; no task (wire programs have none). */

@@ -144,7 +144,8 @@ int tc_rst_out(struct __sk_buff *skb)
 	if (!e)
 		return TC_ACT_UNSPEC_NUM;
 	e->netns = netns;
-	emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_SENT, RSTW_F_SEGMENT, RSTW_WIRE_FOREIGN_RST);
+	emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_SENT, RSTW_F_SEGMENT, RSTW_EVID_NONE,
+		  RSTW_SEEN_FOREIGN_RST);
 	return TC_ACT_UNSPEC_NUM;
 }
 
@@ -161,7 +162,7 @@ static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 
 	struct bpf_sock *sk;
 	struct rstw_event *e;
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
-	__u32 size, cls;
+	__u32 size, seen;
 
 	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
 		return;
@@ -186,16 +187,17 @@ static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 
 	if (tw) {
 		netns = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ns.inum);
 		/* RFC 1337: with tcp_rfc1337=0 the RST kills the TIME_WAIT socket */
-		cls = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ipv4.sysctl_tcp_rfc1337) ?
-			      RSTW_WIRE_TW_KEPT :
-			      RSTW_WIRE_TW_KILLED;
+		seen = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_net.net, ipv4.sysctl_tcp_rfc1337) ?
+			       RSTW_SEEN_TW_KEPT :
+			       RSTW_SEEN_TW_KILLED;
 		e = wire_event(&pt, true);
 		if (e) {
 			e->netns = netns;
 			e->state = TCP_TIME_WAIT;
 			e->cookie = BPF_CORE_READ(tw, tw_sk.__tw_common.skc_cookie.counter);
 			owner_lookup(e, NULL, have_cookie_helper ? e->cookie : 0);
-			emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, RSTW_F_SEGMENT, cls);
+			emit_kind(e, RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, RSTW_F_SEGMENT,
+				  RSTW_EVID_NONE, seen);
 		}
 	}
 	bpf_sk_release(sk);

@@ -2,10 +2,12 @@
 /*
  * The contract between the BPF programs (bpf/) and user space (user/).
  *
- * The kernel side records raw facts only. The facts that decide a cause are
- * packed into one 32-bit "fact key": it is both the key of the exact per-CPU
- * counters and a field of every sampled event, so counts and events are
- * attributed by the same pure function in user space and can never disagree.
+ * The kernel side records raw facts only. The facts that decide a cause form
+ * one 8-byte "fact key" (struct rstw_key), one field per meaning: it is both
+ * the key of the exact per-CPU counters and a field of every sampled event, so
+ * counts and events are attributed by the same pure function in user space and
+ * can never disagree.  The BPF side makes keys with rstw_key_of() only; user
+ * space reads them through user/key.c and user/attribute.c only.
  *
  * Append-only: bump RSTW_ABI_VERSION when the event layout changes.
  */
@@ -16,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define RSTW_ABI_VERSION 3
+#define RSTW_ABI_VERSION 4
 #define RSTW_COMM_LEN 16
 
 enum rstw_dir {
@@ -24,18 +26,20 @@ enum rstw_dir {
 	RSTW_DIR_RECEIVED = 1,
 };
 
-/* Kernel reason slot when the kernel gives none (tracepoint without `reason`). */
-#define RSTW_REASON_NONE 63u
+/* Kernel reason value when the kernel gives none (tracepoint without `reason`). */
+#define RSTW_REASON_NONE 0xffu
 /*
- * Kernels whose tcp_send_reset has no reason field: the reason slot of an
- * active reset carries what the socket showed instead (bpf/send.bpf.c,
- * active_evidence()), never a kernel reason.
+ * Kernels whose tcp_send_reset has no reason field: what the socket showed
+ * about an active reset instead (bpf/send.bpf.c, active_evidence()).
  */
-#define RSTW_EVID_KEEPALIVE 62u /* keepalive on, probes unanswered, from a timer */
-#define RSTW_EVID_LINGER2 61u /* orphaned with TCP_LINGER2 < 0 */
-#define RSTW_EVID_CLOSED_DEAD 60u /* orphaned by close(), reset in the same call */
-#define RSTW_EVID_NEVER_ACCEPTED 59u /* in a syscall, never had a file (listener closing) */
-#define RSTW_EVID_MIN 59u
+enum rstw_evidence {
+	RSTW_EVID_NONE = 0,
+	RSTW_EVID_KEEPALIVE = 1, /* keepalive on, probes unanswered, from a timer */
+	RSTW_EVID_LINGER2 = 2, /* orphaned with TCP_LINGER2 < 0 */
+	RSTW_EVID_CLOSED_DEAD = 3, /* orphaned by close(), reset in the same call */
+	RSTW_EVID_NEVER_ACCEPTED = 4, /* in a syscall, never had a file (listener closing) */
+	RSTW_EVID__COUNT,
+};
 /*
  * The syscall in progress, as far as attribution needs it: a class, not the
  * number (the number would multiply the counter keys by every syscall that
@@ -73,80 +77,67 @@ enum rstw_kind {
 	RSTW_KIND_WIRE = 3, /* seen only on the wire (XDP ingress, TC egress) */
 };
 
-/* For RSTW_KIND_WIRE, the reason slot of the key says what was seen. */
-enum rstw_wire_class {
-	RSTW_WIRE_FOREIGN_RST = 1, /* a RST leaving that the TCP stack did not make */
-	RSTW_WIRE_TW_KILLED = 2, /* a RST for a TIME_WAIT socket, tcp_rfc1337=0: it dies */
-	RSTW_WIRE_TW_KEPT = 3, /* the same with tcp_rfc1337=1: it is ignored */
+/*
+ * What a record that is not a reset the kernel made saw: the drop class of a
+ * dropped segment (its kfree_skb reason) or what the wire showed.  The values
+ * do not overlap across kinds.
+ */
+enum rstw_seen {
+	RSTW_SEEN_NONE = 0, /* RSTW_KIND_RESET */
+	/* RSTW_KIND_LISTEN_DROP */
+	RSTW_SEEN_LISTEN_OVERFLOW = 1, /* TCP_LISTEN_OVERFLOW: accept queue full */
+	/* RSTW_KIND_RST_DROPPED */
+	RSTW_SEEN_CHALLENGED = 2, /* TCP_RESET: in window, inexact: challenge ACK (RFC 5961) */
+	RSTW_SEEN_OUT_OF_WINDOW = 3, /* TCP_INVALID_SEQUENCE */
+	RSTW_SEEN_NO_SOCKET = 4, /* NO_SOCKET */
+	/* RSTW_KIND_WIRE */
+	RSTW_SEEN_FOREIGN_RST = 5, /* a RST leaving that the TCP stack did not make */
+	RSTW_SEEN_TW_KILLED = 6, /* a RST for a TIME_WAIT socket, tcp_rfc1337=0: it dies */
+	RSTW_SEEN_TW_KEPT = 7, /* the same with tcp_rfc1337=1: it is ignored */
+	RSTW_SEEN__COUNT,
 };
+
+/* The fact key: the exact counters' key, and every event's. */
+struct rstw_key {
+	__u8 kind; /* enum rstw_kind */
+	__u8 dir; /* enum rstw_dir */
+	__u8 state; /* TCP state, 0: no socket */
+	__u8 facts; /* enum rstw_fact bits */
+	__u8 sysclass; /* enum rstw_sysclass */
+	__u8 reason; /* the kernel's sk_rst_reason (resets), else RSTW_REASON_NONE */
+	__u8 evidence; /* enum rstw_evidence: reasonless kernels' resets only */
+	__u8 seen; /* enum rstw_seen: drops and the wire only */
+};
+
+/* The one constructor: out-of-range values fold to NONE / OTHER, never alias. */
+static inline struct rstw_key rstw_key_of(__u32 kind, __u32 dir, __u32 state, __u32 facts,
+					  __u32 sysclass, __u32 reason, __u32 evidence, __u32 seen)
+{
+	struct rstw_key k = {
+		.kind = kind,
+		.dir = dir & 1u,
+		.state = state & 0xfu,
+		.facts = facts,
+		.sysclass = sysclass < RSTW_SYSC__COUNT ? sysclass : RSTW_SYSC_OTHER,
+		.reason = reason < RSTW_REASON_NONE ? reason : RSTW_REASON_NONE,
+		.evidence = evidence < RSTW_EVID__COUNT ? evidence : RSTW_EVID_NONE,
+		.seen = seen < RSTW_SEEN__COUNT ? seen : RSTW_SEEN_NONE,
+	};
+
+	return k;
+}
 
 /* Key of the per-service counters: the owner's cgroup and the fact key. */
 struct rstw_service_key {
 	__u64 cgroup_id; /* 0: no owner known */
-	__u32 key;
-	__u32 pad;
+	struct rstw_key key;
 };
-
 /* Key of the per-interface wire counters. */
 struct rstw_wire_key {
 	__u32 netns; /* 0 when no socket told the namespace */
 	__u32 ifindex;
 	__u32 dir; /* enum rstw_dir */
 };
-
-/* For RSTW_KIND_RST_DROPPED, the reason slot of the key says why (kfree_skb reason). */
-enum rstw_rst_drop {
-	RSTW_RST_CHALLENGED = 1, /* TCP_RESET: in window, inexact: challenge ACK (RFC 5961) */
-	RSTW_RST_OUT_OF_WINDOW = 2, /* TCP_INVALID_SEQUENCE */
-	RSTW_RST_NO_SOCKET = 3, /* NO_SOCKET */
-};
-
-/*
- * Fact key layout: facts 0-7, TCP state 8-11 (0 = no socket), kernel reason
- * 12-17, direction 18, syscall class 19-21, 22-28 zero, kind 29-30.
- */
-#define RSTW_KEY_FACTS_SHIFT 0
-#define RSTW_KEY_STATE_SHIFT 8
-#define RSTW_KEY_REASON_SHIFT 12
-#define RSTW_KEY_DIR_SHIFT 18
-#define RSTW_KEY_SYSCALL_SHIFT 19
-#define RSTW_KEY_KIND_SHIFT 29
-
-static inline __u32 rstw_key_make(__u32 dir, __u32 reason, __u32 state, __u32 facts, __u32 sysclass)
-{
-	if (reason > RSTW_REASON_NONE)
-		reason = RSTW_REASON_NONE;
-	if (sysclass >= RSTW_SYSC__COUNT)
-		sysclass = RSTW_SYSC_OTHER;
-	return (facts & 0xffu) | (state & 0xfu) << RSTW_KEY_STATE_SHIFT |
-	       reason << RSTW_KEY_REASON_SHIFT | (dir & 1u) << RSTW_KEY_DIR_SHIFT |
-	       sysclass << RSTW_KEY_SYSCALL_SHIFT;
-}
-
-static inline __u32 rstw_key_facts(__u32 key)
-{
-	return key & 0xffu;
-}
-static inline __u32 rstw_key_state(__u32 key)
-{
-	return (key >> RSTW_KEY_STATE_SHIFT) & 0xfu;
-}
-static inline __u32 rstw_key_reason(__u32 key)
-{
-	return (key >> RSTW_KEY_REASON_SHIFT) & 0x3fu;
-}
-static inline __u32 rstw_key_dir(__u32 key)
-{
-	return (key >> RSTW_KEY_DIR_SHIFT) & 1u;
-}
-static inline __u32 rstw_key_sysclass(__u32 key)
-{
-	return (key >> RSTW_KEY_SYSCALL_SHIFT) & 7u;
-}
-static inline __u32 rstw_key_kind(__u32 key)
-{
-	return (key >> RSTW_KEY_KIND_SHIFT) & 3u;
-}
 
 /* Self-accounting slots of the per-CPU `stats` array. */
 enum rstw_stat {
@@ -209,25 +200,25 @@ struct rstw_listener {
 struct rstw_event {
 	__u16 abi; /* RSTW_ABI_VERSION */
 	__u16 size; /* sizeof(struct rstw_event) */
-	__u32 key; /* fact key, as counted */
+	__u32 netns; /* network namespace inode */
+	struct rstw_key key; /* fact key, as counted */
 	__u64 ts_boot_ns; /* bpf_ktime_get_boot_ns() */
 	__u64 cookie; /* socket cookie, 0 without a socket */
-	__u32 netns; /* network namespace inode */
-	__u32 reason; /* kernel reason value, RSTW_REASON_NONE if none */
+	/* the kernel's raw reason: sk_rst_reason, or skb_drop_reason for drops; RSTW_REASON_NONE */
+	__u32 reason;
 	__u8 family; /* AF_INET or AF_INET6 */
 	__u8 state; /* TCP state, 0 without a socket */
 	__u8 tcp_flags; /* flags of the segment that caused the reset */
 	__u8 owner_src; /* enum rstw_owner_src */
 	__u16 lport; /* host byte order, local = this host */
 	__u16 rport;
+	__u32 sk_ino; /* socket inode, 0 if none (for /proc fallback) */
 	__u8 laddr[16]; /* IPv4 uses the first 4 bytes */
 	__u8 raddr[16];
-	__u32 sk_ino; /* socket inode, 0 if none (for /proc fallback) */
 	__u32 ack_backlog; /* listener accept queue length */
 	__u32 max_ack_backlog; /* listener accept queue limit */
 	__u32 unread; /* bytes received but not read */
 	__s32 syscall_nr; /* current syscall, -1 outside process context */
-	__u32 pad;
 	struct rstw_task owner; /* tracked owner of the socket */
 	struct rstw_task cur; /* task on the CPU when it happened */
 	__u64 last_listener_closed_ns; /* RSTW_OWNER_LAST_LISTENER: when it stopped, 0 if not */
@@ -239,9 +230,12 @@ struct rstw_event {
 #define RSTW_TCP_PSH 0x08
 #define RSTW_TCP_ACK 0x10
 
+_Static_assert(sizeof(struct rstw_key) == 8, "rstw_key layout");
+_Static_assert(sizeof(struct rstw_service_key) == 16, "rstw_service_key layout");
 _Static_assert(sizeof(struct rstw_task) == 32, "rstw_task layout");
 _Static_assert(sizeof(struct rstw_event) == 168, "rstw_event layout");
-_Static_assert(__builtin_offsetof(struct rstw_event, laddr) == 40, "rstw_event laddr");
+_Static_assert(__builtin_offsetof(struct rstw_event, key) == 8, "rstw_event key");
+_Static_assert(__builtin_offsetof(struct rstw_event, laddr) == 48, "rstw_event laddr");
 _Static_assert(__builtin_offsetof(struct rstw_event, owner) == 96, "rstw_event owner");
 
 #endif /* RSTWATCH_H */

@@ -2,25 +2,24 @@
 #include <string.h>
 
 #include "attribute.h"
+#include "key.h"
 #include "syscalls.h"
 
-enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct cause_input *in)
+enum rstw_cause attribute_key(const struct reasons *r, const struct rstw_key *key,
+			      struct cause_input *in)
 {
-	in->key = key;
-	/* the reason slot names an sk_rst_reason only for resets */
-	in->reason = rstw_key_kind(key) == RSTW_KIND_RESET ? reasons_name(r, rstw_key_reason(key)) :
-							     NULL;
+	in->key = *key;
+	in->reason = key_reason_name(r, key);
 	in->syscall = NULL; /* counts know the syscall's class only */
-	in->evidence = cause_evidence_of(key, in->reason);
 	return cause_attribute(in);
 }
 
 enum rstw_cause attribute_event(const struct reasons *r, const struct rstw_event *e,
 				struct cause_input *in)
 {
-	enum rstw_cause c = attribute_key(r, e->key, in);
+	enum rstw_cause c = attribute_key(r, &e->key, in);
 
-	if (rstw_key_facts(e->key) & RSTW_F_TASK)
+	if (e->key.facts & RSTW_F_TASK)
 		in->syscall = syscall_name(e->syscall_nr);
 	return c;
 }
@@ -31,8 +30,8 @@ void tally_by_cause(const struct reasons *r, const struct key_count *keys, int n
 	memset(by_cause, 0, sizeof(uint64_t) * 2 * CAUSE__COUNT);
 	for (int i = 0; i < n; i++) {
 		struct cause_input in;
-		enum rstw_cause c = attribute_key(r, keys[i].key, &in);
+		enum rstw_cause c = attribute_key(r, &keys[i].key, &in);
 
-		by_cause[rstw_key_dir(keys[i].key)][c] += keys[i].count;
+		by_cause[keys[i].key.dir & 1][c] += keys[i].count;
 	}
 }

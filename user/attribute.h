@@ -10,7 +10,8 @@
 #include "reasons.h"
 
 /* Fills *in (names from BTF and the syscall table) and returns the cause. */
-enum rstw_cause attribute_key(const struct reasons *r, uint32_t key, struct cause_input *in);
+enum rstw_cause attribute_key(const struct reasons *r, const struct rstw_key *key,
+			      struct cause_input *in);
 /* The same for a sampled event: its syscall's name too (for the context shown). */
 enum rstw_cause attribute_event(const struct reasons *r, const struct rstw_event *e,
 				struct cause_input *in);

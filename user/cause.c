@@ -9,6 +9,7 @@
 
 #include "rstwatch.h"
 #include "cause.h"
+#include "key.h"
 
 #define ANY_REASON NULL
 #define NO_REASON "-" /* the kernel gave no reason field */
@@ -21,7 +22,7 @@ struct cause_rule {
 	int state; /* TCP state, -1 any, 0 = no socket */
 	uint32_t sysclass; /* 0 any, else this enum rstw_sysclass (in process context) */
 	enum rstw_cause cause;
-	uint32_t evidence; /* 0 any, else this RSTW_EVID_* */
+	uint32_t evidence; /* 0 any, else this enum rstw_evidence */
 };
 
 #define TCP_SYN_SENT_S 2
@@ -98,7 +99,7 @@ static const struct cause_rule rules[] = {
 
 	/*
 	 * sent, on kernels whose tracepoint has no reason (before 6.10): infer
-	 * from facts, and from the evidence the BPF side put in the reason slot.
+	 * from facts, and from the evidence the BPF side found on the socket.
 	 * Only what the evidence proves; the rest stays unknown.
 	 */
 	{ RSTW_DIR_SENT, NO_REASON, RSTW_F_SEGMENT | RSTW_F_SYN, 0, 0, ANY_CALL, CAUSE_CLOSED_PORT,
@@ -153,57 +154,26 @@ static bool reason_matches(const char *rule, const char *reason)
 
 enum rstw_cause cause_attribute(const struct cause_input *in)
 {
-	uint32_t dir = rstw_key_dir(in->key), facts = rstw_key_facts(in->key);
-	int state = (int)rstw_key_state(in->key);
+	const struct rstw_key *k = &in->key;
 
-	if (rstw_key_kind(in->key) == RSTW_KIND_LISTEN_DROP)
-		return CAUSE_LISTEN_DROP;
-	if (rstw_key_kind(in->key) == RSTW_KIND_WIRE) {
-		switch (rstw_key_reason(in->key)) {
-		case RSTW_WIRE_FOREIGN_RST:
-			return CAUSE_FIREWALL_REJECT;
-		case RSTW_WIRE_TW_KILLED:
-		case RSTW_WIRE_TW_KEPT:
-			return CAUSE_RST_TIMEWAIT;
-		}
-		return CAUSE_UNKNOWN;
-	}
-	if (rstw_key_kind(in->key) == RSTW_KIND_RST_DROPPED) {
-		switch (rstw_key_reason(in->key)) {
-		case RSTW_RST_CHALLENGED:
-			return CAUSE_RST_CHALLENGED;
-		case RSTW_RST_OUT_OF_WINDOW:
-			return CAUSE_RST_OUT_OF_WINDOW;
-		case RSTW_RST_NO_SOCKET:
-			return CAUSE_RST_NO_SOCKET;
-		}
-		return CAUSE_UNKNOWN;
-	}
+	if (k->kind != RSTW_KIND_RESET)
+		return key_seen_cause(k); /* a drop or the wire: what was seen is the cause */
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct cause_rule *r = &rules[i];
 
-		if (r->dir != dir || (facts & r->need) != r->need || (facts & r->deny))
+		if (r->dir != k->dir || (k->facts & r->need) != r->need || (k->facts & r->deny))
 			continue;
-		if (r->state >= 0 && r->state != state)
+		if (r->state >= 0 && r->state != k->state)
 			continue;
 		if (!reason_matches(r->reason, in->reason))
 			continue;
-		if (r->sysclass != ANY_CALL && r->sysclass != rstw_key_sysclass(in->key))
+		if (r->sysclass != ANY_CALL && r->sysclass != k->sysclass)
 			continue;
-		if (r->evidence && r->evidence != in->evidence)
+		if (r->evidence && r->evidence != k->evidence)
 			continue;
 		return r->cause;
 	}
 	return CAUSE_UNKNOWN;
-}
-
-uint32_t cause_evidence_of(uint32_t key, const char *reason)
-{
-	uint32_t slot = rstw_key_reason(key);
-
-	if (rstw_key_kind(key) != RSTW_KIND_RESET || reason)
-		return 0;
-	return slot >= RSTW_EVID_MIN && slot < RSTW_REASON_NONE ? slot : 0;
 }
 
 const char *cause_evidence_name(uint32_t evidence)
@@ -221,11 +191,10 @@ const char *cause_evidence_name(uint32_t evidence)
 	return NULL;
 }
 
-void cause_facts_names(uint32_t key, char *buf, size_t len)
+void cause_facts_names(uint32_t facts, char *buf, size_t len)
 {
 	static const char *const names[8] = { "segment", "syn",		"task",	  "linger0",
 					      "orphan",	 "listen_full", "unread", "rcv_shut" };
-	uint32_t facts = rstw_key_facts(key);
 	size_t off = 0;
 
 	if (!len)
@@ -249,7 +218,7 @@ void cause_facts_names(uint32_t key, char *buf, size_t len)
 
 void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size_t len)
 {
-	uint32_t facts = rstw_key_facts(in->key);
+	uint32_t facts = in->key.facts;
 
 	if (facts & RSTW_F_TASK) {
 		if (in->syscall)
@@ -258,7 +227,7 @@ void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size
 			snprintf(buf, len, "process");
 	} else if (!ctx_known) {
 		snprintf(buf, len, "unknown");
-	} else if (facts & RSTW_F_SEGMENT || rstw_key_dir(in->key) == RSTW_DIR_RECEIVED) {
+	} else if (facts & RSTW_F_SEGMENT || in->key.dir == RSTW_DIR_RECEIVED) {
 		snprintf(buf, len, "softirq");
 	} else {
 		/* a reset of our own making outside a syscall: keepalive, orphan timers */
@@ -269,7 +238,7 @@ void cause_context(const struct cause_input *in, bool ctx_known, char *buf, size
 bool cause_current_is_actor(enum rstw_cause c, const struct cause_input *in)
 {
 	/* only a syscall on the socket itself makes the current task its user */
-	if (!(rstw_key_facts(in->key) & RSTW_F_TASK))
+	if (!(in->key.facts & RSTW_F_TASK))
 		return false;
 	return c != CAUSE_ADMIN_KILL;
 }

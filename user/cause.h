@@ -14,19 +14,20 @@
 #include "rstwatch.h"
 
 struct cause_input {
-	uint32_t key; /* fact key (include/rstwatch.h) */
-	const char *reason; /* kernel reason name without prefix, NULL if none */
+	struct rstw_key key; /* fact key (include/rstwatch.h) */
+	/*
+	 * The reason shown (user/key.c, key_reason_name()): for a reset, the
+	 * kernel's name without prefix, NULL if none
+	 */
+	const char *reason;
 	const char *syscall; /* syscall name of a sampled event in process context, else NULL
 			      * (for the context shown; attribution reads the key's class) */
-	uint32_t evidence; /* RSTW_EVID_* when the kernel gave no reason, else 0 */
 };
 
-/* The RSTW_EVID_* a key carries: only a reset without a kernel reason has one. */
-uint32_t cause_evidence_of(uint32_t key, const char *reason);
-/* "keepalive_exhausted" etc. for an RSTW_EVID_* value, NULL for 0 */
+/* "keepalive_exhausted" etc. for an enum rstw_evidence value, NULL for none */
 const char *cause_evidence_name(uint32_t evidence);
-/* The facts of a key as names ("segment", "syn", ...), comma-separated. */
-void cause_facts_names(uint32_t key, char *buf, size_t len);
+/* Facts (enum rstw_fact bits) as names ("segment", "syn", ...), comma-separated. */
+void cause_facts_names(uint32_t facts, char *buf, size_t len);
 
 enum rstw_cause cause_attribute(const struct cause_input *in);
 

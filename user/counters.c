@@ -65,7 +65,7 @@ int counters_read(int fd, struct key_count *out, size_t max)
 
 	if (!max)
 		return 0;
-	err = counters_each(fd, sizeof(uint32_t), read_one, &c);
+	err = counters_each(fd, sizeof(struct rstw_key), read_one, &c);
 	return err < 0 ? err : (int)c.n;
 }
 

@@ -8,7 +8,7 @@
 #include "rstwatch.h"
 
 struct key_count {
-	uint32_t key;
+	struct rstw_key key;
 	uint64_t count;
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "key.h"
 
 enum decode_status decode_event(const void *data, size_t len, struct rstw_event *out)
 {
@@ -21,9 +22,9 @@ enum decode_status decode_event(const void *data, size_t len, struct rstw_event 
 	memcpy(&e, data, sizeof(e));
 	if (e.family != 2 && e.family != 10 && e.family != 0)
 		return DECODE_BAD;
-	if (e.state > 15 || rstw_key_state(e.key) != e.state)
+	if (!key_valid(&e.key) || e.key.state != e.state)
 		return DECODE_BAD;
-	if (rstw_key_kind(e.key) > RSTW_KIND_WIRE || e.owner_src > RSTW_OWNER_LAST_LISTENER)
+	if (e.owner_src > RSTW_OWNER_LAST_LISTENER)
 		return DECODE_BAD;
 	/* comm from the kernel is NUL-terminated; never trust that */
 	e.owner.comm[RSTW_COMM_LEN - 1] = '\0';

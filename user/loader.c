@@ -615,6 +615,14 @@ int loader_start(struct loader *l, const struct opts *o)
 	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)ringbuf_bytes);
 	l->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 
+	/* the maps' keys are the header's structs: a build that disagrees stops here */
+	if (bpf_map__key_size(l->skel->maps.counts) != sizeof(struct rstw_key) ||
+	    bpf_map__key_size(l->skel->maps.service_counts) != sizeof(struct rstw_service_key) ||
+	    bpf_map__key_size(l->skel->maps.wire_counts) != sizeof(struct rstw_wire_key)) {
+		log_err("the BPF object's counter keys do not match include/rstwatch.h: a broken "
+			"build");
+		return -1;
+	}
 	err = resets_bpf__load(l->skel);
 	if (err) {
 		struct rlimit rl;

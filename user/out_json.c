@@ -2,6 +2,7 @@
 /* JSON Lines sink: the event contract of DESIGN.md section 4. */
 #include "format.h"
 #include "json_writer.h"
+#include "key.h"
 #include "report.h"
 
 static bool with_details;
@@ -24,7 +25,7 @@ static bool task_worth_showing(const struct report *r)
 		return true;
 	if (r->owner.pid > 0)
 		return (long)e->cur.tgid != r->owner.pid;
-	return (rstw_key_facts(e->key) & RSTW_F_TASK) != 0;
+	return (e->key.facts & RSTW_F_TASK) != 0;
 }
 
 void out_json_event(FILE *f, const struct report *r)
@@ -38,7 +39,7 @@ void out_json_event(FILE *f, const struct report *r)
 	jw_object_begin(&w);
 	format_rfc3339(r->realtime_ns, buf, sizeof(buf));
 	jw_kv_plain(&w, "ts", buf);
-	jw_kv_plain(&w, "direction", rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "received");
+	jw_kv_plain(&w, "direction", e->key.dir == RSTW_DIR_SENT ? "sent" : "received");
 	jw_kv_plain(&w, "cause", ci->id);
 	jw_kv_string(&w, "kernel_reason", r->reason);
 	jw_kv_plain(&w, "state", e->state ? tcp_state_name(e->state) : NULL);
@@ -73,13 +74,9 @@ void out_json_event(FILE *f, const struct report *r)
 	jw_kv_plain(&w, "explain", ci->explain);
 	/* additions beyond the contract; which hook saw it follows from the cause */
 	if (with_details)
-		jw_kv_plain(&w, "kind",
-			    rstw_key_kind(e->key) == RSTW_KIND_LISTEN_DROP ? "listen_drop" :
-			    rstw_key_kind(e->key) == RSTW_KIND_RST_DROPPED ? "reset_dropped" :
-			    rstw_key_kind(e->key) == RSTW_KIND_WIRE	   ? "wire" :
-									     "reset");
+		jw_kv_plain(&w, "kind", key_kind_name(&e->key));
 	if (r->cause == CAUSE_RST_TIMEWAIT)
-		jw_kv_uint(&w, "tcp_rfc1337", rstw_key_reason(e->key) == RSTW_WIRE_TW_KEPT ? 1 : 0);
+		jw_kv_uint(&w, "tcp_rfc1337", e->key.seen == RSTW_SEEN_TW_KEPT ? 1 : 0);
 	/* the same for every event of a cause: rstwatch explain --json has them */
 	if (with_details) {
 		jw_kv_string(&w, "hint", ci->hint);
@@ -129,11 +126,11 @@ void out_json_event(FILE *f, const struct report *r)
 	{
 		/* what the cause was read from: the kernel's reason, or these */
 		char facts[96];
-		const char *evidence = cause_evidence_name(r->evidence);
+		const char *evidence = cause_evidence_name(e->key.evidence);
 
 		/* where the kernel named its reason, the facts only repeat it */
 		if (!r->reason || with_details) {
-			cause_facts_names(e->key, facts, sizeof(facts));
+			cause_facts_names(e->key.facts, facts, sizeof(facts));
 			jw_kv_plain(&w, "facts", facts);
 		}
 		if (evidence || with_details)

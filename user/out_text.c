@@ -23,7 +23,7 @@ static const char *cause_color(const struct report *r)
 		return "";
 	if (r->cause == CAUSE_LISTEN_DROP)
 		return "\033[33m";
-	return rstw_key_dir(r->e->key) == RSTW_DIR_SENT ? "\033[31m" : "\033[36m";
+	return r->e->key.dir == RSTW_DIR_SENT ? "\033[31m" : "\033[36m";
 }
 
 void out_text_header(FILE *f, int wide)
@@ -71,7 +71,7 @@ void out_text_event(FILE *f, const struct report *r, int wide)
 	const struct cause_info *ci = cause_info(r->cause);
 	char t[16], l[ADDR_STR_LEN + 8], rm[ADDR_STR_LEN + 8], pid[16], reason[48], detail[512],
 		safe[2048], comm_safe[4 * RSTW_COMM_LEN], owner[48], history[128];
-	const char *dir = rstw_key_dir(e->key) == RSTW_DIR_SENT ? "sent" : "recv";
+	const char *dir = e->key.dir == RSTW_DIR_SENT ? "sent" : "recv";
 	const char *comm = r->owner.pid > 0 ? r->owner.comm : "-";
 	const char *state = e->state ? tcp_state_name(e->state) : "no socket";
 

@@ -49,11 +49,3 @@ void reasons_free(struct reasons *r)
 		free(r->names[i]);
 	memset(r, 0, sizeof(*r));
 }
-
-const char *reasons_name(const struct reasons *r, uint32_t value)
-{
-	/* no enum, no reason field: the slot carries evidence (RSTW_EVID_*) instead */
-	if (value == RSTW_REASON_NONE || value >= REASONS_MAX || !r->have_enum)
-		return NULL;
-	return r->names[value] ? r->names[value] : r->unnamed[value];
-}

@@ -3,7 +3,10 @@
 #define RSTW_REASONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rstwatch.h"
 
 struct btf;
 
@@ -22,6 +25,11 @@ void reasons_free(struct reasons *r);
  * Name without the SK_RST_REASON_ prefix; NULL when the kernel gave no reason.
  * Reads only: safe from any thread once loaded.
  */
-const char *reasons_name(const struct reasons *r, uint32_t value);
+static inline const char *reasons_name(const struct reasons *r, uint32_t value)
+{
+	if (value == RSTW_REASON_NONE || value >= REASONS_MAX || !r->have_enum)
+		return NULL;
+	return r->names[value] ? r->names[value] : r->unnamed[value];
+}
 
 #endif

@@ -13,8 +13,7 @@
 struct report {
 	const struct rstw_event *e;
 	enum rstw_cause cause;
-	const char *reason; /* kernel reason name, NULL if none */
-	uint32_t evidence; /* RSTW_EVID_* when the kernel gave no reason, else 0 */
+	const char *reason; /* the reason shown (user/key.c), NULL if none */
 	char context[48];
 	struct owner owner;
 	uint64_t realtime_ns;

@@ -347,9 +347,9 @@ static int service_one(const void *k, uint64_t count, void *arg)
 	const struct rstw_service_key *key = k;
 	struct service_walk *w = arg;
 	struct cause_input in;
-	int dir = rstw_key_dir(key->key) == RSTW_DIR_SENT ? 0 : 1;
+	int dir = key->key.dir == RSTW_DIR_SENT ? 0 : 1;
 
-	if (attribute_key(&w->s->l->reasons, key->key, &in) == CAUSE_LISTEN_DROP)
+	if (attribute_key(&w->s->l->reasons, &key->key, &in) == CAUSE_LISTEN_DROP)
 		return 0; /* not a reset */
 	if (!services_count(w->t, key->cgroup_id, dir, count))
 		return 0;
@@ -379,8 +379,7 @@ static void service_expire(struct service_walk *w, const struct rstw_service_key
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 		if (sum > walked)
-			services_count(w->t, key->cgroup_id,
-				       rstw_key_dir(key->key) == RSTW_DIR_SENT ? 0 : 1,
+			services_count(w->t, key->cgroup_id, key->key.dir == RSTW_DIR_SENT ? 0 : 1,
 				       sum - walked);
 	} else {
 		bpf_map_delete_elem(fd,

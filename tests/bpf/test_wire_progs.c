@@ -730,7 +730,7 @@ static bool wire_is(const struct rstw_wire_key *want, uint64_t n)
 /* Nothing but wire_counts changed: no fact-key count, no stat, no event. */
 static bool quiet_elsewhere(void)
 {
-	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(__u32)), 0);
+	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(struct rstw_key)), 0);
 
 	for (uint32_t slot = 0; slot < RSTW_STAT_MAX; slot++)
 		ok = CHECK_EQ_UINT(stat_get(slot), 0) && ok;
@@ -913,7 +913,7 @@ TEST(counts_accumulate)
 /* ------------------------------------------------------------- events */
 
 struct want_event {
-	uint32_t key;
+	struct rstw_key key;
 	uint8_t family, state, flags;
 	uint16_t lport, rport;
 	const uint8_t *laddr, *raddr;
@@ -921,10 +921,23 @@ struct want_event {
 	uint32_t owner_pid; /* 0: no owner expected */
 };
 
-static uint32_t wire_key(uint32_t dir, uint32_t cls, uint32_t state)
+static struct rstw_key wire_key(uint32_t dir, uint32_t seen, uint32_t state)
 {
-	return rstw_key_make(dir, cls, state, RSTW_F_SEGMENT, RSTW_SYSC_NONE) |
-	       (uint32_t)RSTW_KIND_WIRE << RSTW_KEY_KIND_SHIFT;
+	return rstw_key_of(RSTW_KIND_WIRE, dir, state, RSTW_F_SEGMENT, RSTW_SYSC_NONE,
+			   RSTW_REASON_NONE, RSTW_EVID_NONE, seen);
+}
+
+/* Keys are 8 bytes without padding: equal when their bytes are. */
+static bool key_is(const struct rstw_key *got, const struct rstw_key *want)
+{
+	if (!memcmp(got, want, sizeof(*got)))
+		return true;
+	NOTE("key: kind %u dir %u state %u facts %#x sysclass %u reason %u evidence %u seen %u,"
+	     " want kind %u dir %u state %u facts %#x sysclass %u reason %u evidence %u seen %u",
+	     got->kind, got->dir, got->state, got->facts, got->sysclass, got->reason, got->evidence,
+	     got->seen, want->kind, want->dir, want->state, want->facts, want->sysclass,
+	     want->reason, want->evidence, want->seen);
+	return CHECK(false);
 }
 
 static bool event_is(const struct rstw_event *e, const struct want_event *w)
@@ -935,7 +948,7 @@ static bool event_is(const struct rstw_event *e, const struct want_event *w)
 
 	ok = CHECK_EQ_UINT(e->abi, RSTW_ABI_VERSION) && ok;
 	ok = CHECK_EQ_UINT(e->size, sizeof(struct rstw_event)) && ok;
-	ok = CHECK_EQ_UINT(e->key, w->key) && ok;
+	ok = key_is(&e->key, &w->key) && ok;
 	ok = CHECK_EQ_UINT(e->netns, g.netns) && ok;
 	ok = CHECK_EQ_UINT(e->reason, RSTW_REASON_NONE) && ok;
 	ok = CHECK_EQ_INT(e->syscall_nr, -1) && ok;
@@ -961,9 +974,9 @@ static bool event_is(const struct rstw_event *e, const struct want_event *w)
 }
 
 /* The fact-key count and the stats of n sampled events under one key. */
-static bool counted_events(uint32_t key, uint64_t n)
+static bool counted_events(struct rstw_key key, uint64_t n)
 {
-	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(__u32)), n ? 1 : 0);
+	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(struct rstw_key)), n ? 1 : 0);
 
 	if (n)
 		ok = CHECK_EQ_UINT(percpu_sum(g.counts_fd, &key), n) && ok;
@@ -1172,7 +1185,7 @@ TEST(xdp_rst_for_time_wait_emits_event)
 		flow_frame(&p, family, self, self, c.lport, c.cport, RST);
 		for (int rfc = 0; rfc <= 1; rfc++) {
 			int failed = unit_cur_failed;
-			uint32_t cls = rfc ? RSTW_WIRE_TW_KEPT : RSTW_WIRE_TW_KILLED;
+			uint32_t cls = rfc ? RSTW_SEEN_TW_KEPT : RSTW_SEEN_TW_KILLED;
 			struct want_event w = {
 				.key = wire_key(RSTW_DIR_RECEIVED, cls, TCP_TIME_WAIT_NUM),
 				.family = (uint8_t)family,
@@ -1355,7 +1368,7 @@ TEST(tc_foreign_rst_event)
 		const uint8_t *da = family == 2 ? v4_dst : v6_dst;
 		uint16_t sentinel_port = (uint16_t)(40100 + c);
 		struct want_event w = {
-			.key = wire_key(RSTW_DIR_SENT, RSTW_WIRE_FOREIGN_RST, 0),
+			.key = wire_key(RSTW_DIR_SENT, RSTW_SEEN_FOREIGN_RST, 0),
 			.family = (uint8_t)family,
 			.flags = RST_ACK,
 			.lport = SPORT,

@@ -33,7 +33,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		e.size = sizeof(e);
 		e.family = fam ? 10 : 2;
 		e.state = 1;
-		e.key = rstw_key_make(0, 11, 1, RSTW_F_TASK, 3);
+		e.reason = 11;
+		e.key = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, RSTW_F_TASK, 3, 11,
+				    RSTW_EVID_NONE, RSTW_SEEN_NONE);
 		e.lport = 8080;
 		e.rport = 40000;
 		memcpy(e.owner.comm, "nginx\x01\"x", 8);
@@ -62,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (decode_event(data, size, &e) != DECODE_OK)
 		return 0;
 	in.key = e.key;
-	in.reason = (e.key & 1) ? "TCP_STATE" : NULL;
-	in.syscall = (e.key & 2) ? "close" : NULL;
+	in.reason = (e.key.facts & 1) ? "TCP_STATE" : NULL;
+	in.syscall = (e.key.facts & 2) ? "close" : NULL;
 	r.cause = cause_attribute(&in);
 	if (cause_info(r.cause)->id == NULL)
 		abort();

@@ -11,6 +11,7 @@
 #include "rstwatch.h"
 #include "cause.h"
 #include "causes.h"
+#include "key.h"
 #include "syscalls.h"
 
 #define S_NONE 0 /* no socket */
@@ -50,7 +51,8 @@ static struct cause_input input(uint32_t dir, const char *reason, uint32_t state
 		       nr < 0		      ? RSTW_SYSC_OTHER :
 						cause_syscall_class(syscall_name(nr));
 	struct cause_input in = {
-		.key = rstw_key_make(dir, RSTW_REASON_NONE, state, facts, cls),
+		.key = rstw_key_of(RSTW_KIND_RESET, dir, state, facts, cls, RSTW_REASON_NONE,
+				   RSTW_EVID_NONE, RSTW_SEEN_NONE),
 		.reason = reason,
 		.syscall = nr < 0 ? NULL : syscall_name(nr),
 	};
@@ -426,14 +428,13 @@ TEST(sent_without_reason)
 	}
 }
 
-/* Kernels without a reason: the evidence the BPF side puts in the reason slot. */
+/* Kernels without a reason: the evidence the BPF side puts in the key. */
 static struct cause_input evidence_input(uint32_t state, uint32_t facts, const char *syscall,
 					 uint32_t evid)
 {
 	struct cause_input in = input(RSTW_DIR_SENT, NULL, state, facts, syscall);
 
-	in.key = rstw_key_make(RSTW_DIR_SENT, evid, state, facts, rstw_key_sysclass(in.key));
-	in.evidence = cause_evidence_of(in.key, NULL);
+	in.key.evidence = evid;
 	return in;
 }
 
@@ -465,11 +466,10 @@ static const struct evidence_case {
 	  RSTW_EVID_NEVER_ACCEPTED, CAUSE_LISTENER_CLOSED },
 	{ "never accepted, exit", S_CLOSE, RSTW_F_TASK | RSTW_F_ORPHAN, "exit_group",
 	  RSTW_EVID_NEVER_ACCEPTED, CAUSE_LISTENER_CLOSED },
-	{ "connect(AF_UNSPEC)", S_CLOSE, RSTW_F_TASK, "connect", RSTW_REASON_NONE,
-	  CAUSE_DISCONNECT },
-	{ "ss -K", S_CLOSE, RSTW_F_TASK, "sendmsg", RSTW_REASON_NONE, CAUSE_ADMIN_KILL },
-	{ "close, no evidence", S_CLOSE, RSTW_F_TASK, "close", RSTW_REASON_NONE, CAUSE_UNKNOWN },
-	{ "timer, no evidence", S_ESTABLISHED, 0, NULL, RSTW_REASON_NONE, CAUSE_UNKNOWN },
+	{ "connect(AF_UNSPEC)", S_CLOSE, RSTW_F_TASK, "connect", RSTW_EVID_NONE, CAUSE_DISCONNECT },
+	{ "ss -K", S_CLOSE, RSTW_F_TASK, "sendmsg", RSTW_EVID_NONE, CAUSE_ADMIN_KILL },
+	{ "close, no evidence", S_CLOSE, RSTW_F_TASK, "close", RSTW_EVID_NONE, CAUSE_UNKNOWN },
+	{ "timer, no evidence", S_ESTABLISHED, 0, NULL, RSTW_EVID_NONE, CAUSE_UNKNOWN },
 };
 
 TEST(sent_without_reason_evidence)
@@ -485,22 +485,27 @@ TEST(sent_without_reason_evidence)
 
 TEST(evidence_only_without_a_reason)
 {
-	uint32_t k =
-		rstw_key_make(RSTW_DIR_SENT, RSTW_EVID_KEEPALIVE, S_ESTABLISHED, 0, RSTW_SYSC_NONE);
+	struct rstw_key k =
+		rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, S_ESTABLISHED, 0, RSTW_SYSC_NONE,
+			    RSTW_REASON_NONE, RSTW_EVID_KEEPALIVE, RSTW_SEEN_NONE);
 	char buf[96];
 
-	CHECK_EQ_INT(cause_evidence_of(k, NULL), RSTW_EVID_KEEPALIVE);
-	/* a kernel that names its reasons: the slot is a reason, not evidence */
-	CHECK_EQ_INT(cause_evidence_of(k, "TCP_STATE"), 0);
-	CHECK_EQ_INT(cause_evidence_of(k | RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT, NULL), 0);
-	k = rstw_key_make(RSTW_DIR_SENT, 3, S_ESTABLISHED, 0, RSTW_SYSC_NONE);
-	CHECK_EQ_INT(cause_evidence_of(k, NULL), 0);
+	CHECK(key_valid(&k));
+	/* a kernel that names its reasons gives no evidence: such a key is not from this build */
+	k.reason = 3;
+	CHECK(!key_valid(&k));
+	k.reason = RSTW_REASON_NONE;
+	k.kind = RSTW_KIND_RST_DROPPED;
+	k.seen = RSTW_SEEN_CHALLENGED;
+	CHECK(!key_valid(&k));
+	k.evidence = RSTW_EVID_NONE;
+	CHECK(key_valid(&k));
 	CHECK_EQ_STR(cause_evidence_name(RSTW_EVID_KEEPALIVE), "keepalive_exhausted");
-	CHECK(cause_evidence_name(0) == NULL);
-	cause_facts_names(rstw_key_make(RSTW_DIR_SENT, 0, 0, RSTW_F_SEGMENT | RSTW_F_SYN, 0), buf,
-			  sizeof(buf));
+	CHECK_EQ_STR(cause_evidence_name(RSTW_EVID_NEVER_ACCEPTED), "never_accepted");
+	CHECK(cause_evidence_name(RSTW_EVID_NONE) == NULL);
+	cause_facts_names(RSTW_F_SEGMENT | RSTW_F_SYN, buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "segment,syn");
-	cause_facts_names(rstw_key_make(RSTW_DIR_SENT, 0, 0, 0xff, 0), buf, 12);
+	cause_facts_names(0xff, buf, 12);
 	CHECK(strlen(buf) < 12);
 }
 
@@ -566,48 +571,102 @@ TEST(listen_drop_kind)
 {
 	/* a record of kind LISTEN_DROP is never a reset, whatever else the key says */
 	static const char *const reasons[] = { NULL, "NO_SOCKET", "INVALID_SYN" };
-	uint32_t kind = (uint32_t)RSTW_KIND_LISTEN_DROP << RSTW_KEY_KIND_SHIFT;
 
 	for (size_t r = 0; r < sizeof(reasons) / sizeof(reasons[0]); r++) {
 		struct cause_input in = input(RSTW_DIR_RECEIVED, reasons[r], S_LISTEN,
 					      RSTW_F_SEGMENT | RSTW_F_LISTEN_FULL, NULL);
 
-		in.key |= kind;
-		CHECK_EQ_INT(rstw_key_kind(in.key), RSTW_KIND_LISTEN_DROP);
-		CHECK_EQ_INT(rstw_key_state(in.key), S_LISTEN);
+		in.key.kind = RSTW_KIND_LISTEN_DROP;
+		in.key.seen = RSTW_SEEN_LISTEN_OVERFLOW;
+		CHECK(key_valid(&in.key));
 		CHECK_EQ_STR(id(cause_attribute(&in)), "listen_drop");
 		in = input(RSTW_DIR_SENT, reasons[r], S_LISTEN, RSTW_F_SEGMENT, NULL);
-		in.key |= kind;
+		in.key.kind = RSTW_KIND_LISTEN_DROP;
+		in.key.seen = RSTW_SEEN_LISTEN_OVERFLOW;
 		CHECK_EQ_STR(id(cause_attribute(&in)), "listen_drop");
+		/* what another kind saw is no listen drop */
+		in.key.seen = RSTW_SEEN_CHALLENGED;
+		CHECK(!key_valid(&in.key));
+		CHECK_EQ_STR(id(cause_attribute(&in)), "unknown");
 	}
-	/* kind RESET (0) is what rstw_key_make gives */
-	CHECK_EQ_INT(rstw_key_kind(rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSC_NONE)),
-		     RSTW_KIND_RESET);
 }
 
-TEST(rst_dropped_kind)
+/* What a drop or the wire saw decides the cause; its kind must agree. */
+TEST(seen_kinds)
 {
-	/* the reason slot of a dropped RST holds its drop class, not an sk_rst_reason */
 	static const struct {
-		uint32_t cls;
+		uint32_t kind, seen;
 		const char *want;
 	} cases[] = {
-		{ RSTW_RST_CHALLENGED, "rst_challenged" },
-		{ RSTW_RST_OUT_OF_WINDOW, "rst_out_of_window" },
-		{ RSTW_RST_NO_SOCKET, "rst_no_socket" },
-		{ 0, "unknown" },
-		{ 9, "unknown" },
+		{ RSTW_KIND_RST_DROPPED, RSTW_SEEN_CHALLENGED, "rst_challenged" },
+		{ RSTW_KIND_RST_DROPPED, RSTW_SEEN_OUT_OF_WINDOW, "rst_out_of_window" },
+		{ RSTW_KIND_RST_DROPPED, RSTW_SEEN_NO_SOCKET, "rst_no_socket" },
+		{ RSTW_KIND_RST_DROPPED, RSTW_SEEN_NONE, "unknown" },
+		{ RSTW_KIND_RST_DROPPED, RSTW_SEEN_TW_KEPT, "unknown" },
+		{ RSTW_KIND_RST_DROPPED, 9, "unknown" },
+		{ RSTW_KIND_WIRE, RSTW_SEEN_FOREIGN_RST, "firewall_reject" },
+		{ RSTW_KIND_WIRE, RSTW_SEEN_TW_KILLED, "rst_timewait" },
+		{ RSTW_KIND_WIRE, RSTW_SEEN_TW_KEPT, "rst_timewait" },
+		{ RSTW_KIND_WIRE, RSTW_SEEN_NONE, "unknown" },
+		{ RSTW_KIND_WIRE, RSTW_SEEN_NO_SOCKET, "unknown" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cause_input in = { 0 };
 
-		in.key = rstw_key_make(RSTW_DIR_RECEIVED, cases[i].cls, S_ESTABLISHED,
-				       RSTW_F_SEGMENT, RSTW_SYSC_NONE) |
-			 (uint32_t)RSTW_KIND_RST_DROPPED << RSTW_KEY_KIND_SHIFT;
+		in.key =
+			rstw_key_of(cases[i].kind, RSTW_DIR_RECEIVED, S_ESTABLISHED, RSTW_F_SEGMENT,
+				    RSTW_SYSC_NONE, RSTW_REASON_NONE, RSTW_EVID_NONE, 0);
+		in.key.seen = cases[i].seen; /* unclamped: 9 too */
 		if (!CHECK_EQ_STR(id(cause_attribute(&in)), cases[i].want))
-			NOTE("class %u", cases[i].cls);
+			NOTE("kind %u seen %u", cases[i].kind, cases[i].seen);
+		CHECK(key_valid(&in.key) == (strcmp(cases[i].want, "unknown") != 0));
 	}
+}
+
+/* The one decoder names the reason every sink shows, for each kind. */
+TEST(key_reason_names)
+{
+	static char no_socket[] = "NO_SOCKET";
+	struct reasons r = { .have_enum = true };
+	struct rstw_key k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, S_NONE, RSTW_F_SEGMENT,
+					RSTW_SYSC_NONE, 2, RSTW_EVID_NONE, RSTW_SEEN_NONE);
+
+	r.names[2] = no_socket;
+	snprintf(r.unnamed[5], sizeof(r.unnamed[5]), "REASON_5");
+	CHECK_EQ_STR(key_reason_name(&r, &k), "NO_SOCKET");
+	k.reason = 5;
+	CHECK_EQ_STR(key_reason_name(&r, &k), "REASON_5");
+	k.reason = RSTW_REASON_NONE;
+	CHECK(key_reason_name(&r, &k) == NULL);
+	k.reason = 2;
+	r.have_enum = false; /* before 6.10 the value is no reason */
+	CHECK(key_reason_name(&r, &k) == NULL);
+	r.have_enum = true;
+	CHECK_EQ_STR(key_kind_name(&k), "reset");
+
+	/* drops: the kfree_skb reason they were selected by, whatever the kernel's reason */
+	k = rstw_key_of(RSTW_KIND_LISTEN_DROP, RSTW_DIR_RECEIVED, S_LISTEN, RSTW_F_SEGMENT,
+			RSTW_SYSC_NONE, RSTW_REASON_NONE, RSTW_EVID_NONE,
+			RSTW_SEEN_LISTEN_OVERFLOW);
+	CHECK_EQ_STR(key_reason_name(&r, &k), "TCP_LISTEN_OVERFLOW");
+	CHECK_EQ_STR(key_kind_name(&k), "listen_drop");
+	k.kind = RSTW_KIND_RST_DROPPED;
+	k.seen = RSTW_SEEN_CHALLENGED;
+	CHECK_EQ_STR(key_reason_name(&r, &k), "TCP_RESET");
+	CHECK_EQ_STR(key_kind_name(&k), "reset_dropped");
+	k.seen = RSTW_SEEN_OUT_OF_WINDOW;
+	CHECK_EQ_STR(key_reason_name(&r, &k), "TCP_INVALID_SEQUENCE");
+	k.seen = RSTW_SEEN_NO_SOCKET;
+	CHECK_EQ_STR(key_reason_name(&r, &k), "NO_SOCKET");
+	k.seen = RSTW_SEEN_FOREIGN_RST; /* not a drop's */
+	CHECK(key_reason_name(&r, &k) == NULL);
+	/* the wire: the kernel gave no reason */
+	k.kind = RSTW_KIND_WIRE;
+	CHECK(key_reason_name(&r, &k) == NULL);
+	CHECK_EQ_STR(key_kind_name(&k), "wire");
+	k.seen = RSTW_SEEN_TW_KEPT;
+	CHECK(key_reason_name(&r, &k) == NULL);
 }
 
 TEST(every_result_is_a_cause_of_its_direction)
@@ -844,23 +903,23 @@ TEST(cause_codes_are_seed_002_codes)
 static bool key_round_trips(uint32_t dir, uint32_t reason, uint32_t state, uint32_t facts,
 			    uint32_t sys)
 {
-	uint32_t k = rstw_key_make(dir, reason, state, facts, sys);
-	bool ok = CHECK_EQ_UINT(rstw_key_dir(k), dir) &&
-		  CHECK_EQ_UINT(rstw_key_reason(k), reason) &&
-		  CHECK_EQ_UINT(rstw_key_state(k), state) &&
-		  CHECK_EQ_UINT(rstw_key_facts(k), facts) &&
-		  CHECK_EQ_UINT(rstw_key_sysclass(k), sys) &&
-		  CHECK_EQ_UINT(k >> 29, 0); /* bits 29-31 stay free */
+	struct rstw_key k = rstw_key_of(RSTW_KIND_RESET, dir, state, facts, sys, reason,
+					RSTW_EVID_NONE, RSTW_SEEN_NONE);
+	bool ok = CHECK_EQ_UINT(k.kind, RSTW_KIND_RESET) && CHECK_EQ_UINT(k.dir, dir) &&
+		  CHECK_EQ_UINT(k.reason, reason) && CHECK_EQ_UINT(k.state, state) &&
+		  CHECK_EQ_UINT(k.facts, facts) && CHECK_EQ_UINT(k.sysclass, sys) &&
+		  CHECK_EQ_UINT(k.evidence, RSTW_EVID_NONE) &&
+		  CHECK_EQ_UINT(k.seen, RSTW_SEEN_NONE) && CHECK(key_valid(&k));
 
 	if (!ok)
-		NOTE("dir %u reason %u state %u facts 0x%x sysclass %u: key 0x%x", dir, reason,
-		     state, facts, sys, k);
+		NOTE("dir %u reason %u state %u facts 0x%x sysclass %u", dir, reason, state, facts,
+		     sys);
 	return ok;
 }
 
 TEST(key_round_trip)
 {
-	static const uint32_t reasons[] = { 0, 1, 14, 24, 62, RSTW_REASON_NONE };
+	static const uint32_t reasons[] = { 0, 1, 14, 24, 62, 63, 64, 254, RSTW_REASON_NONE };
 	static const uint32_t facts[] = { 0,
 					  RSTW_F_SEGMENT,
 					  RSTW_F_SYN | RSTW_F_SEGMENT,
@@ -883,48 +942,64 @@ TEST(key_round_trip)
 	}
 }
 
-TEST(key_fields_do_not_overlap)
+TEST(key_layout)
 {
-	uint32_t all = rstw_key_make(1, RSTW_REASON_NONE, 15, 0xff, RSTW_SYSC_NETLINK) |
-		       rstw_key_make(0, 0, 0, 0, RSTW_SYSC_CONNECT);
+	/* the bytes the BPF side writes, in this order: the map key and the event's */
+	struct rstw_key k = rstw_key_of(RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, 6, 0x81, RSTW_SYSC_CLOSE,
+					RSTW_REASON_NONE, RSTW_EVID_NONE, RSTW_SEEN_TW_KEPT);
+	const unsigned char want[8] = { RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, 6,
+					0x81,		RSTW_SYSC_CLOSE,   RSTW_REASON_NONE,
+					RSTW_EVID_NONE, RSTW_SEEN_TW_KEPT };
+	struct rstw_service_key sk = { .cgroup_id = 7, .key = k };
 
-	/* bits 22-28 stay zero: the syscall class takes 3 bits, not the number's 10 */
-	CHECK_EQ_UINT(all, (1u << 22) - 1);
-	CHECK_EQ_UINT(rstw_key_make(0, 0, 0, 0, 0), 0);
-	CHECK_EQ_UINT(rstw_key_make(1, 0, 0, 0, 0), 1u << RSTW_KEY_DIR_SHIFT);
-	CHECK_EQ_UINT(rstw_key_make(0, 1, 0, 0, 0), 1u << RSTW_KEY_REASON_SHIFT);
-	CHECK_EQ_UINT(rstw_key_make(0, 0, 1, 0, 0), 1u << RSTW_KEY_STATE_SHIFT);
-	CHECK_EQ_UINT(rstw_key_make(0, 0, 0, 1, 0), 1u << RSTW_KEY_FACTS_SHIFT);
-	CHECK_EQ_UINT(rstw_key_make(0, 0, 0, 0, 1), 1u << RSTW_KEY_SYSCALL_SHIFT);
+	CHECK_EQ_UINT(sizeof(k), 8);
+	CHECK(memcmp(&k, want, sizeof(want)) == 0);
+	CHECK_EQ_UINT(sizeof(sk), 16);
+	CHECK(memcmp((const char *)&sk + 8, want, sizeof(want)) == 0);
+}
+
+TEST(key_compare)
+{
+	struct rstw_key a = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, 0, 2, 0, 0), b = a;
+
+	CHECK_EQ_INT(key_cmp(&a, &b), 0);
+	b.seen = 1;
+	CHECK(key_cmp(&a, &b) < 0 && key_cmp(&b, &a) > 0);
+	b = a;
+	b.kind = RSTW_KIND_WIRE;
+	a.seen = 7; /* the kind orders first */
+	CHECK(key_cmp(&a, &b) < 0);
 }
 
 TEST(key_clamps_and_masks)
 {
-	uint32_t k;
+	struct rstw_key k;
 
-	/* reason > 63 becomes "no reason", never bleeds into the direction bit */
-	k = rstw_key_make(RSTW_DIR_SENT, 64, 1, 0, 0);
-	CHECK_EQ_UINT(rstw_key_reason(k), RSTW_REASON_NONE);
-	CHECK_EQ_UINT(rstw_key_dir(k), RSTW_DIR_SENT);
-	k = rstw_key_make(RSTW_DIR_SENT, 0xffffffffu, 1, 0, 0);
-	CHECK_EQ_UINT(rstw_key_reason(k), RSTW_REASON_NONE);
-	CHECK_EQ_UINT(rstw_key_dir(k), RSTW_DIR_SENT);
-	CHECK_EQ_UINT(rstw_key_state(k), 1);
-	/* a class past the last is "some other syscall", never bleeds into other bits */
-	k = rstw_key_make(RSTW_DIR_SENT, 1, 1, 0, RSTW_SYSC__COUNT);
-	CHECK_EQ_UINT(rstw_key_sysclass(k), RSTW_SYSC_OTHER);
-	k = rstw_key_make(RSTW_DIR_SENT, 1, 1, 0, (uint32_t)-1);
-	CHECK_EQ_UINT(rstw_key_sysclass(k), RSTW_SYSC_OTHER);
-	CHECK_EQ_UINT(k >> 29, 0);
-	CHECK_EQ_UINT(rstw_key_reason(k), 1);
+	/* a reason past a byte becomes "no reason", never aliases a real one */
+	k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, 0, 0x100 + 2, 0, 0);
+	CHECK_EQ_UINT(k.reason, RSTW_REASON_NONE);
+	k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, 0, 0xffffffffu, 0, 0);
+	CHECK_EQ_UINT(k.reason, RSTW_REASON_NONE);
+	CHECK_EQ_UINT(k.dir, RSTW_DIR_SENT);
+	CHECK_EQ_UINT(k.state, 1);
+	/* a class past the last is "some other syscall" */
+	k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, RSTW_SYSC__COUNT, 1, 0, 0);
+	CHECK_EQ_UINT(k.sysclass, RSTW_SYSC_OTHER);
+	k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, (uint32_t)-1, 1, 0, 0);
+	CHECK_EQ_UINT(k.sysclass, RSTW_SYSC_OTHER);
+	CHECK_EQ_UINT(k.reason, 1);
+	/* evidence and what was seen past their enums: none */
+	k = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, 0, 1, RSTW_EVID__COUNT,
+			RSTW_SEEN__COUNT);
+	CHECK_EQ_UINT(k.evidence, RSTW_EVID_NONE);
+	CHECK_EQ_UINT(k.seen, RSTW_SEEN_NONE);
 	/* facts, state and direction are masked to their width */
-	k = rstw_key_make(3, 0, 0x1f, 0x1ff, 4);
-	CHECK_EQ_UINT(rstw_key_dir(k), 1);
-	CHECK_EQ_UINT(rstw_key_state(k), 0xf);
-	CHECK_EQ_UINT(rstw_key_facts(k), 0xff);
-	CHECK_EQ_UINT(rstw_key_reason(k), 0);
-	CHECK_EQ_UINT(rstw_key_sysclass(k), 4);
-	CHECK_EQ_UINT(k, rstw_key_make(1, 0, 0xf, 0xff, 4));
+	k = rstw_key_of(RSTW_KIND_RESET, 3, 0x1f, 0x1ff, 4, 0, 0, 0);
+	CHECK_EQ_UINT(k.dir, 1);
+	CHECK_EQ_UINT(k.state, 0xf);
+	CHECK_EQ_UINT(k.facts, 0xff);
+	CHECK_EQ_UINT(k.reason, 0);
+	CHECK_EQ_UINT(k.sysclass, 4);
 }
 
 TEST(every_cause_says_which_kernels_report_it)

@@ -9,6 +9,14 @@
 #include "rstwatch.h"
 #include "decode.h"
 
+/* A reset's key, as the BPF side makes it. */
+static struct rstw_key reset_key(uint32_t dir, uint32_t reason, uint32_t state, uint32_t facts,
+				 uint32_t sysclass)
+{
+	return rstw_key_of(RSTW_KIND_RESET, dir, state, facts, sysclass, reason, RSTW_EVID_NONE,
+			   RSTW_SEEN_NONE);
+}
+
 static struct rstw_event good(void)
 {
 	struct rstw_event e;
@@ -17,7 +25,7 @@ static struct rstw_event good(void)
 	e.abi = RSTW_ABI_VERSION;
 	e.size = sizeof(e);
 	e.state = 1;
-	e.key = rstw_key_make(RSTW_DIR_SENT, 1, e.state, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
+	e.key = reset_key(RSTW_DIR_SENT, 1, e.state, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
 	e.ts_boot_ns = 123456789012345ull;
 	e.cookie = 0x1122334455667788ull;
 	e.netns = 4026531840u;
@@ -80,7 +88,7 @@ TEST(good_record_v6_and_no_socket)
 	/* a reset without a socket: state 0, family from the segment */
 	in = good();
 	in.state = 0;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 0, RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 0, RSTW_F_SEGMENT | RSTW_F_SYN, RSTW_SYSC_NONE);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_OK);
 	/* family 0 is let through (nothing known about the address) */
 	in.family = 0;
@@ -88,7 +96,7 @@ TEST(good_record_v6_and_no_socket)
 	/* the largest state that fits the key */
 	in = good();
 	in.state = 15;
-	in.key = rstw_key_make(RSTW_DIR_RECEIVED, RSTW_REASON_NONE, 15, 0, 0);
+	in.key = reset_key(RSTW_DIR_RECEIVED, RSTW_REASON_NONE, 15, 0, 0);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_OK);
 	CHECK_EQ_INT(out.state, 15);
 }
@@ -186,11 +194,11 @@ TEST(bad_state)
 
 	/* 16 does not fit the key's 4 bits: no key can agree with it */
 	in.state = 16;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 0, 0, 0);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 0, 0, 0);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
 	CHECK(untouched(&out));
 	in.state = 255;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 15, 0, 0);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 15, 0, 0);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
 	CHECK(untouched(&out));
 }
@@ -200,15 +208,71 @@ TEST(key_state_mismatch)
 	struct rstw_event in = good(), out;
 
 	in.state = 1;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 2, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 2, RSTW_F_SEGMENT, RSTW_SYSC_NONE);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
 	CHECK(untouched(&out));
 	in.state = 0;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 10, 0, 0);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 10, 0, 0);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
 	in.state = 10;
-	in.key = rstw_key_make(RSTW_DIR_SENT, 1, 0, 0, 0);
+	in.key = reset_key(RSTW_DIR_SENT, 1, 0, 0, 0);
 	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD);
+}
+
+TEST(bad_key)
+{
+	/* each field of the key out of range, or at odds with its kind */
+	static const struct {
+		const char *what;
+		struct rstw_key key;
+	} bad[] = {
+		{ "kind past the last", { .kind = 4, .state = 1, .reason = 1 } },
+		{ "direction 2", { .dir = 2, .state = 1, .reason = 1 } },
+		{ "syscall class past the last", { .state = 1, .sysclass = RSTW_SYSC__COUNT } },
+		{ "evidence past the last",
+		  { .state = 1, .reason = RSTW_REASON_NONE, .evidence = 5 } },
+		{ "evidence beside a kernel reason", { .state = 1, .reason = 1, .evidence = 1 } },
+		{ "a reset that saw a drop",
+		  { .state = 1, .reason = 1, .seen = RSTW_SEEN_CHALLENGED } },
+		{ "a drop without a class",
+		  { .kind = RSTW_KIND_RST_DROPPED, .state = 1, .reason = RSTW_REASON_NONE } },
+		{ "a drop with a kernel reset reason",
+		  { .kind = RSTW_KIND_RST_DROPPED,
+		    .state = 1,
+		    .reason = 2,
+		    .seen = RSTW_SEEN_NO_SOCKET } },
+		{ "the wire with a drop class",
+		  { .kind = RSTW_KIND_WIRE,
+		    .state = 1,
+		    .reason = RSTW_REASON_NONE,
+		    .seen = RSTW_SEEN_OUT_OF_WINDOW } },
+		{ "a listen drop with evidence",
+		  { .kind = RSTW_KIND_LISTEN_DROP,
+		    .state = 1,
+		    .reason = RSTW_REASON_NONE,
+		    .evidence = RSTW_EVID_LINGER2,
+		    .seen = RSTW_SEEN_LISTEN_OVERFLOW } },
+		{ "what was seen past the last",
+		  { .kind = RSTW_KIND_WIRE,
+		    .state = 1,
+		    .reason = RSTW_REASON_NONE,
+		    .seen = RSTW_SEEN__COUNT } },
+	};
+	struct rstw_event in = good(), out;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		in.key = bad[i].key;
+		if (!CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_BAD) ||
+		    !CHECK(untouched(&out)))
+			NOTE("%s", bad[i].what);
+	}
+	/* and the same kinds made right */
+	in.key = rstw_key_of(RSTW_KIND_WIRE, RSTW_DIR_RECEIVED, 1, RSTW_F_SEGMENT, RSTW_SYSC_NONE,
+			     RSTW_REASON_NONE, RSTW_EVID_NONE, RSTW_SEEN_TW_KILLED);
+	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_OK);
+	in.key = rstw_key_of(RSTW_KIND_RESET, RSTW_DIR_SENT, 1, 0, RSTW_SYSC_NONE, RSTW_REASON_NONE,
+			     RSTW_EVID_KEEPALIVE, RSTW_SEEN_NONE);
+	CHECK_EQ_INT(decode(&in, sizeof(in), &out), DECODE_OK);
 }
 
 TEST(comm_without_nul_is_terminated)
