@@ -98,6 +98,7 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	unsigned char *head;
 	__u16 nh, th;
 	struct tcphdr tcp;
+	bool whole;
 	/*
 	 * One read for both headers where TCP follows a 20-byte IPv4 or a bare
 	 * IPv6 header (the usual case): an IPv6 header's size, then 20 bytes.
@@ -122,9 +123,10 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	/* counting needs the ports and flags: the addresses are for samples */
 	if (!sample_events)
 		goto tcp;
-	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) &&
-	    bpf_probe_read_kernel(&ip, sizeof(struct ipv6hdr), head + nh))
-		return false; /* the end of the buffer: no TCP header after the IP one */
+	/* near the end of the buffer: the IP header alone, and TCP read on its own */
+	whole = !bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
+	if (!whole && bpf_probe_read_kernel(&ip, sizeof(struct ipv6hdr), head + nh))
+		return false;
 	if (ip.v4.version == 4) {
 		e->family = AF_INET;
 		__builtin_memcpy(e->laddr, &ip.v4.daddr, 4);
@@ -136,21 +138,19 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	} else {
 		return false;
 	}
-	if (!known && th - nh == sizeof(struct iphdr)) {
-		__builtin_memcpy(&tcp, ip.bytes + sizeof(struct iphdr), sizeof(tcp));
-		known = &tcp;
-	} else if (!known && th - nh == sizeof(struct ipv6hdr)) {
-		__builtin_memcpy(&tcp, ip.bytes + sizeof(struct ipv6hdr), sizeof(tcp));
+	if (!known && whole && th - nh == sizeof(struct iphdr))
+		known = (const struct tcphdr *)(ip.bytes + sizeof(struct iphdr));
+	else if (!known && whole && th - nh == sizeof(struct ipv6hdr))
+		known = (const struct tcphdr *)(ip.bytes + sizeof(struct ipv6hdr));
+tcp:
+	if (!known) {
+		if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+			return false;
 		known = &tcp;
 	}
-tcp:
-	if (known)
-		tcp = *known;
-	else if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
-		return false;
-	e->lport = bpf_ntohs(tcp.dest);
-	e->rport = bpf_ntohs(tcp.source);
-	e->tcp_flags = tcp_flag_byte(&tcp);
+	e->lport = bpf_ntohs(known->dest);
+	e->rport = bpf_ntohs(known->source);
+	e->tcp_flags = tcp_flag_byte(known);
 	return true;
 }
 

@@ -23,13 +23,18 @@ static const struct {
 	[RSTW_SEEN_TW_KEPT] = { RSTW_KIND_WIRE, CAUSE_RST_TIMEWAIT, NULL },
 };
 
+/* K's seen entry, if it belongs to K's kind; NULL otherwise. */
+static const __typeof__(seen_info[0]) *seen_of(const struct rstw_key *k)
+{
+	if (k->seen >= RSTW_SEEN__COUNT || seen_info[k->seen].kind != k->kind)
+		return NULL;
+	return &seen_info[k->seen];
+}
+
 bool key_valid(const struct rstw_key *k)
 {
 	if (k->kind > RSTW_KIND_WIRE || k->dir > RSTW_DIR_RECEIVED || k->state > 15 ||
-	    k->sysclass >= RSTW_SYSC__COUNT || k->evidence >= RSTW_EVID__COUNT ||
-	    k->seen >= RSTW_SEEN__COUNT)
-		return false;
-	if (seen_info[k->seen].kind != k->kind)
+	    k->sysclass >= RSTW_SYSC__COUNT || k->evidence >= RSTW_EVID__COUNT || !seen_of(k))
 		return false;
 	/* evidence stands in for a reason the kernel did not give; only resets have either */
 	if (k->kind != RSTW_KIND_RESET && k->reason != RSTW_REASON_NONE)
@@ -40,18 +45,14 @@ bool key_valid(const struct rstw_key *k)
 
 enum rstw_cause key_seen_cause(const struct rstw_key *k)
 {
-	if (k->seen >= RSTW_SEEN__COUNT || seen_info[k->seen].kind != k->kind)
-		return CAUSE_UNKNOWN;
-	return seen_info[k->seen].cause;
+	return seen_of(k) ? seen_of(k)->cause : CAUSE_UNKNOWN;
 }
 
 const char *key_reason_name(const struct reasons *r, const struct rstw_key *k)
 {
 	if (k->kind == RSTW_KIND_RESET)
 		return reasons_name(r, k->reason);
-	if (k->seen >= RSTW_SEEN__COUNT || seen_info[k->seen].kind != k->kind)
-		return NULL;
-	return seen_info[k->seen].reason;
+	return seen_of(k) ? seen_of(k)->reason : NULL;
 }
 
 const char *key_kind_name(const struct rstw_key *k)
