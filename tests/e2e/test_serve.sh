@@ -248,7 +248,12 @@ test_serve_per_service() {
 			-n rg-client -t 4000 >/dev/null 2>&1
 		wait_exit "$pid" 5
 	done
-	v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
+	# the event loop names a new cgroup within a second; scrapes before it have no series for it
+	for _ in $(seq 30); do
+		v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
+		[[ -n $v ]] && break
+		sleep 0.1
+	done
 	expect_eq "resets sent by $svc" "$v" 2
 	v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"received\"}")
 	expect_eq "resets received by $svc" "$v" 0
