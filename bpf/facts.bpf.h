@@ -70,6 +70,42 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
 	}
 }
 
+/*
+ * Packet bytes in an skb's buffer.  Where the kernel has bpf_rdonly_cast (the
+ * main object), BTF-typed programs load them directly: a faulting load reads
+ * zeros instead of oopsing, and costs a few instructions where a
+ * bpf_probe_read_kernel call costs tens of ns.  kprobes and the compat object
+ * (no kfuncs) call the helper.  Only the unit that defines
+ * RSTW_DIRECT_PACKET_READS declares the kfunc: Debian's bpftool 7.1 fails to
+ * link one kfunc extern declared in two units.
+ */
+#if defined(RSTW_NO_KFUNC) || !defined(RSTW_DIRECT_PACKET_READS)
+#define direct_packet_reads() false
+#define packet_at(addr, type) ((const type *)0)
+#else
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define direct_packet_reads() (bpf_rdonly_cast != 0)
+#define packet_at(addr, type)                                                                  \
+	((const type *)bpf_rdonly_cast((addr), bpf_core_type_id_kernel(type)))
+#endif
+
+/*
+ * A TCP header copied member by member: the verifier checks each direct load
+ * against the members it covers (the 16 bits at offset 12 are doff and the
+ * flags, bitfields it lets one load read whole).
+ */
+static __always_inline void tcp_copy(struct tcphdr *dst, const struct tcphdr *src)
+{
+	dst->source = src->source;
+	dst->dest = src->dest;
+	dst->seq = src->seq;
+	dst->ack_seq = src->ack_seq;
+	((__u16 *)dst)[6] = ((const __u16 *)src)[6];
+	dst->window = src->window;
+	dst->check = src->check;
+	dst->urg_ptr = src->urg_ptr;
+}
+
 /* A segment's TCP header; false if it cannot be read. */
 static __always_inline bool tcp_header_of(const struct sk_buff *skb, bool kprobe,
 					  struct tcphdr *tcp)
@@ -84,7 +120,37 @@ static __always_inline bool tcp_header_of(const struct sk_buff *skb, bool kprobe
 		head = skb->head;
 		th = skb->transport_header;
 	}
-	return head && th != (__u16)~0U && !bpf_probe_read_kernel(tcp, sizeof(*tcp), head + th);
+	if (!head || th == (__u16)~0U)
+		return false;
+	if (!kprobe && direct_packet_reads()) {
+		tcp_copy(tcp, packet_at(head + th, struct tcphdr));
+		return true;
+	}
+	return !bpf_probe_read_kernel(tcp, sizeof(*tcp), head + th);
+}
+
+/* A segment's addresses, read directly (see packet_at); we are its destination. */
+static __always_inline bool addrs_direct(const void *nhp, struct rstw_event *e)
+{
+	const struct iphdr *v4 = packet_at(nhp, struct iphdr);
+	const struct ipv6hdr *v6 = packet_at(nhp, struct ipv6hdr);
+	__u32 *l = (__u32 *)e->laddr, *r = (__u32 *)e->raddr;
+
+	if (v4->version == 4) {
+		e->family = AF_INET;
+		l[0] = v4->daddr;
+		r[0] = v4->saddr;
+		return true;
+	}
+	if (v4->version != 6)
+		return false;
+	e->family = AF_INET6;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		l[i] = v6->daddr.in6_u.u6_addr32[i];
+		r[i] = v6->saddr.in6_u.u6_addr32[i];
+	}
+	return true;
 }
 
 /*
@@ -120,7 +186,16 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rst
 	}
 	if (!head || nh == (__u16)~0U || th == (__u16)~0U)
 		return false;
-	/* counting needs the ports and flags: the addresses are for samples */
+	if (!kprobe && direct_packet_reads()) {
+		/* counting needs the ports and flags: the addresses are for samples */
+		if (sample_events && !addrs_direct(head + nh, e))
+			return false;
+		if (!known) {
+			tcp_copy(&tcp, packet_at(head + th, struct tcphdr));
+			known = &tcp;
+		}
+		goto ports;
+	}
 	if (!sample_events)
 		goto tcp;
 	/* near the end of the buffer: the IP header alone, and TCP read on its own */
@@ -148,6 +223,7 @@ tcp:
 			return false;
 		known = &tcp;
 	}
+ports:
 	e->lport = bpf_ntohs(known->dest);
 	e->rport = bpf_ntohs(known->source);
 	e->tcp_flags = tcp_flag_byte(known);
