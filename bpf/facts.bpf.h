@@ -85,8 +85,7 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
 #else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define direct_packet_reads() (bpf_rdonly_cast != 0)
-#define packet_at(addr, type)                                                                  \
-	((const type *)bpf_rdonly_cast((addr), bpf_core_type_id_kernel(type)))
+#define packet_at(addr, type) ((const type *)bpf_rdonly_cast((addr), bpf_core_type_id_kernel(type)))
 #endif
 
 /*
