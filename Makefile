@@ -39,7 +39,7 @@ SKELS := $(OUTPUT)/resets.skel.h
 SKELS += $(OUTPUT)/resets_compat.skel.h
 
 # Pure code that unit tests link without BPF or root.
-CORE_SRCS := user/causes.c user/cause.c user/decode.c user/key.c user/json_writer.c user/opts.c \
+CORE_SRCS := user/causes.c user/cause.c user/decode.c user/key.c user/key_tally.c user/json_writer.c user/opts.c \
 	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c user/metrics.c \
 	     user/services.c user/maps.c user/utf8.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \

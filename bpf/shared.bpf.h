@@ -77,7 +77,12 @@ typedef struct {
 } events_map_t;
 RSTW_MAP(events_map_t, events);
 
-/* Capacities of the keyed maps: chosen by the loader from the host (user/maps.c). */
+/*
+ * Capacities of the keyed maps: chosen by the loader from the host (user/maps.c).
+ * Each event is counted once: in service_counts under its owner's cgroup, or
+ * here, by fact key alone, where service_counts had no room for the pair.
+ * User space sums the two for the exact totals (user/counters.c).
+ */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
@@ -241,37 +246,40 @@ static __always_inline void lru_update(void *map, __u32 id, const void *key, con
 
 /*
  * Add one to KEY's count in a per-CPU hash of counters, creating it if
- * needed; another CPU may create it first.  A full map is counted as lost.
+ * needed; another CPU may create it first.  A full map is counted as lost;
+ * false then.
  */
-static __always_inline void percpu_count(void *map, __u32 id, const void *key)
+static __always_inline bool percpu_count(void *map, __u32 id, const void *key)
 {
 	__u64 one = 1, *v;
 
 	v = bpf_map_lookup_elem(map, key);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		return;
+		return true;
 	}
 	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
-		return;
+		return true;
 	v = bpf_map_lookup_elem(map, key);
-	if (v)
+	if (v) {
 		__sync_fetch_and_add(v, 1);
-	else
-		map_stat_inc(id, RSTW_MS_FULL);
+		return true;
+	}
+	map_stat_inc(id, RSTW_MS_FULL);
+	return false;
 }
 
-static __always_inline void count_service(__u64 cgroup_id, struct rstw_key key)
+/*
+ * Exact: the count survives a full ring buffer and a slow reader.  One map
+ * update per event: the (owner cgroup, key) pair, or the key alone where
+ * service_counts is full (then only the per-service count is lost).
+ */
+static __always_inline void count_event(__u64 cgroup_id, struct rstw_key key)
 {
 	struct rstw_service_key k = { .cgroup_id = cgroup_id, .key = key };
 
-	percpu_count(&service_counts, RSTW_MAP_SERVICE_COUNTS, &k);
-}
-
-/* Exact: the count survives a full ring buffer and a slow reader. */
-static __always_inline void count_key(struct rstw_key key)
-{
-	percpu_count(&counts, RSTW_MAP_COUNTS, &key);
+	if (!percpu_count(&service_counts, RSTW_MAP_SERVICE_COUNTS, &k))
+		percpu_count(&counts, RSTW_MAP_COUNTS, &key);
 }
 
 static __always_inline void task_fill(struct rstw_task *t)
@@ -306,12 +314,11 @@ static __always_inline void emit_kind(struct rstw_event *tmpl, __u32 kind, __u32
 			  kind == RSTW_KIND_RESET ? tmpl->reason : RSTW_REASON_NONE, evidence,
 			  seen);
 	tmpl->key = key;
-	count_key(key);
 	/* the service: the socket's owner, else the task in its own syscall */
 	if (tmpl->owner_src == RSTW_OWNER_TRACKED || tmpl->owner_src == RSTW_OWNER_LISTENER)
-		count_service(tmpl->owner.cgroup_id, key);
+		count_event(tmpl->owner.cgroup_id, key);
 	else
-		count_service((facts & RSTW_F_TASK) ? tmpl->cur.cgroup_id : 0, key);
+		count_event((facts & RSTW_F_TASK) ? tmpl->cur.cgroup_id : 0, key);
 	if (!sample_events)
 		return;
 

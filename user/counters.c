@@ -44,45 +44,42 @@ int counters_each(int fd, size_t key_size, counters_fn fn, void *arg)
 	return n;
 }
 
-struct read_ctx {
-	struct key_count *out;
-	size_t n, max;
+struct totals_walk {
+	struct key_tally t;
+	bool oom;
 };
 
-static int read_one(const void *key, uint64_t count, void *arg)
+static int push_key(const void *key, uint64_t count, void *arg)
 {
-	struct read_ctx *c = arg;
+	struct totals_walk *w = arg;
 
-	memcpy(&c->out[c->n].key, key, sizeof(c->out[c->n].key));
-	c->out[c->n++].count = count;
-	return c->n >= c->max;
+	w->oom = !key_tally_push(&w->t, key, count);
+	return w->oom;
 }
 
-int counters_read(int fd, struct key_count *out, size_t max)
+static int push_service_key(const void *key, uint64_t count, void *arg)
 {
-	struct read_ctx c = { .out = out, .max = max };
-	int err;
-
-	if (!max)
-		return 0;
-	err = counters_each(fd, sizeof(struct rstw_key), read_one, &c);
-	return err < 0 ? err : (int)c.n;
+	return push_key(&((const struct rstw_service_key *)key)->key, count, arg);
 }
 
-int counters_read_all(int fd, struct key_count **out)
+int counters_totals(const struct loader *l, const struct key_tally *retired, struct key_count **out)
 {
-	struct bpf_map_info info = {};
-	uint32_t len = sizeof(info);
+	struct totals_walk w = {};
 	int err;
 
-	*out = NULL;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err)
+	err = counters_each(loader_map_fd(l, RSTW_MAP_SERVICE_COUNTS),
+			    sizeof(struct rstw_service_key), push_service_key, &w);
+	if (err >= 0 && !w.oom)
+		err = counters_each(loader_map_fd(l, RSTW_MAP_COUNTS), sizeof(struct rstw_key),
+				    push_key, &w);
+	for (size_t i = 0; err >= 0 && !w.oom && retired && i < retired->n; i++)
+		push_key(&retired->v[i].key, retired->v[i].count, &w);
+	*out = w.t.v;
+	if (err < 0)
 		return err;
-	*out = calloc(info.max_entries ? info.max_entries : 1, sizeof(**out));
-	if (!*out)
+	if (w.oom)
 		return -ENOMEM;
-	return counters_read(fd, *out, info.max_entries);
+	return (int)key_tally_merge(&w.t);
 }
 
 /* Keys in a map now (bounded: a map that changes meanwhile may repeat some). */

@@ -5,12 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "key_tally.h"
 #include "rstwatch.h"
-
-struct key_count {
-	struct rstw_key key;
-	uint64_t count;
-};
 
 /*
  * For each key of a per-CPU hash of u64 counters (keys of key_size bytes, at
@@ -20,20 +16,19 @@ struct key_count {
 typedef int (*counters_fn)(const void *key, uint64_t count, void *arg);
 int counters_each(int fd, size_t key_size, counters_fn fn, void *arg);
 
+struct loader;
 /*
- * Sum the per-CPU fact-key counters.  Returns the number of keys (<= max) or
- * -errno; *out is filled with at most max entries.
+ * The exact totals by fact key.  The kernel counts each event once: in
+ * service_counts under its owner's cgroup, or in counts where service_counts
+ * had no room for the pair.  Their sum over cgroups, plus RETIRED (may be
+ * NULL), merged into *out (allocated, freed by the caller, also on error).
+ * Returns the number of keys or -errno.
  */
-int counters_read(int counts_fd, struct key_count *out, size_t max);
-/*
- * The same for every key the map can hold: *out is allocated for the map's
- * capacity (the loader's choice) and freed by the caller, also on error.
- */
-int counters_read_all(int counts_fd, struct key_count **out);
+int counters_totals(const struct loader *l, const struct key_tally *retired,
+		    struct key_count **out);
 /* Sum one slot of the per-CPU stats array. */
 uint64_t counters_stat(int stats_fd, uint32_t slot);
 
-struct loader;
 /*
  * Entries each map lost since load: failed inserts, and for LRU maps the
  * entries evicted to make room, which the kernel does not count: new keys

@@ -691,11 +691,6 @@ int loader_events_fd(const struct loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
-int loader_counts_fd(const struct loader *l)
-{
-	return bpf_map__fd(l->skel->maps.counts);
-}
-
 int loader_stats_fd(const struct loader *l)
 {
 	return bpf_map__fd(l->skel->maps.stats);

@@ -55,7 +55,6 @@ bool loader_wire_knows_netns(const struct btf *btf);
 /* Release receive events waiting per CPU (see bpf/shared.bpf.h, pending_rx). */
 void loader_flush_pending(const struct loader *l);
 int loader_events_fd(const struct loader *l);
-int loader_counts_fd(const struct loader *l);
 int loader_stats_fd(const struct loader *l);
 /* The BPF map behind a map id (for user/counters.c's loss accounting). */
 int loader_map_fd(const struct loader *l, enum rstw_map_id id);

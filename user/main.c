@@ -139,7 +139,7 @@ static void print_summary(struct watch *w)
 	struct key_count *keys;
 	struct run_summary s = {};
 	FILE *f = w->o->json ? stderr : stdout;
-	int n = counters_read_all(loader_counts_fd(w->l), &keys);
+	int n = counters_totals(w->l, NULL, &keys);
 
 	if (n < 0) {
 		log_warn("cannot read counters: %s", strerror(-n));

@@ -382,9 +382,13 @@ static void service_expire(struct service_walk *w, const struct rstw_service_key
 			services_count(w->t, key->cgroup_id, key->key.dir == RSTW_DIR_SENT ? 0 : 1,
 				       sum - walked);
 	} else {
-		bpf_map_delete_elem(fd,
-				    key); /* before 5.14: no lookup-and-delete on per-CPU maps */
+		/* before 5.14: no lookup-and-delete on per-CPU maps, so what the walk saw */
+		sum = walked;
+		bpf_map_delete_elem(fd, key);
 	}
+	/* the totals are summed from these keys: theirs stay in the totals */
+	if (!key_tally_add(&w->s->retired, &key->key, sum))
+		log_warn("out of memory: %llu resets left the totals", (unsigned long long)sum);
 	free(vals);
 }
 
@@ -432,7 +436,7 @@ static char *render(struct serve *s, size_t *len)
 
 	if (!m)
 		return NULL;
-	n = counters_read_all(loader_counts_fd(s->l), &keys);
+	n = counters_totals(s->l, &s->retired, &keys);
 	tally_by_cause(&s->l->reasons, keys, n < 0 ? 0 : n, m->by_cause);
 	free(keys);
 	m->events = counters_stat(stats, RSTW_STAT_EVENTS);
@@ -772,4 +776,5 @@ void serve_stop(struct serve *s)
 		close(s->stats_fd);
 	s->http = NULL;
 	s->stats_fd = -1;
+	key_tally_free(&s->retired);
 }

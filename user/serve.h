@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "counters.h"
+
 struct loader;
 struct wire;
 struct MHD_Daemon;
@@ -17,6 +19,8 @@ struct serve {
 	struct wire *w;
 	int stats_fd; /* kernel bpf_stats stay on while open */
 	uint64_t expire_after_ns; /* gone cgroups' and interfaces' series end this long after */
+	/* the HTTP thread's: counts of the service keys it deleted, still in the totals */
+	struct key_tally retired;
 	/* written by the event loop, read by the HTTP thread: relaxed atomics */
 	_Atomic uint64_t malformed; /* records rejected by validation */
 	_Atomic uint64_t consumed; /* records taken from the ring buffer */

@@ -116,7 +116,7 @@ static unsigned long long totals(struct top *t, struct loader *l,
 				 uint64_t by_cause[2][CAUSE__COUNT])
 {
 	struct key_count *keys;
-	int n = counters_read_all(loader_counts_fd(l), &keys);
+	int n = counters_totals(l, NULL, &keys);
 	unsigned long long sum = 0;
 
 	(void)t;

@@ -497,7 +497,7 @@ static struct {
 	bool tried, ok;
 	struct resets_bpf *skel;
 	struct ring_buffer *rb;
-	int xdp_fd, tc_fd, tc_in_fd, wire_fd, counts_fd, stats_fd, stack_fd;
+	int xdp_fd, tc_fd, tc_in_fd, wire_fd, counts_fd, svc_fd, stats_fd, stack_fd;
 	uint32_t netns; /* inode of our private network namespace */
 	uint32_t lo; /* its loopback ifindex */
 	int ncpu;
@@ -593,6 +593,7 @@ static bool setup_once(void)
 	g.tc_in_fd = bpf_program__fd(g.skel->progs.tc_rst_in);
 	g.wire_fd = bpf_map__fd(g.skel->maps.wire_counts);
 	g.counts_fd = bpf_map__fd(g.skel->maps.counts);
+	g.svc_fd = bpf_map__fd(g.skel->maps.service_counts);
 	g.stats_fd = bpf_map__fd(g.skel->maps.stats);
 	g.stack_fd = bpf_map__fd(g.skel->maps.stack_rst);
 	g.rb = ring_buffer__new(bpf_map__fd(g.skel->maps.events), on_event, NULL, NULL);
@@ -680,6 +681,7 @@ static void reset_state(void)
 {
 	hash_clear(g.wire_fd);
 	hash_clear(g.counts_fd);
+	hash_clear(g.svc_fd);
 	stats_clear();
 	drain();
 }
@@ -732,6 +734,7 @@ static bool quiet_elsewhere(void)
 {
 	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(struct rstw_key)), 0);
 
+	ok = CHECK_EQ_INT(hash_count_keys(g.svc_fd, sizeof(struct rstw_service_key)), 0) && ok;
 	for (uint32_t slot = 0; slot < RSTW_STAT_MAX; slot++)
 		ok = CHECK_EQ_UINT(stat_get(slot), 0) && ok;
 	ok = CHECK_EQ_INT(drain(), 0) && ok;
@@ -973,13 +976,18 @@ static bool event_is(const struct rstw_event *e, const struct want_event *w)
 	return ok;
 }
 
-/* The fact-key count and the stats of n sampled events under one key. */
+/*
+ * The count and the stats of n sampled events under one key: counted once,
+ * under no owner's cgroup in service_counts (which has room), none in counts.
+ */
 static bool counted_events(struct rstw_key key, uint64_t n)
 {
-	bool ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(struct rstw_key)), n ? 1 : 0);
+	struct rstw_service_key sk = { .cgroup_id = 0, .key = key };
+	bool ok = CHECK_EQ_INT(hash_count_keys(g.svc_fd, sizeof(sk)), n ? 1 : 0);
 
+	ok = CHECK_EQ_INT(hash_count_keys(g.counts_fd, sizeof(struct rstw_key)), 0) && ok;
 	if (n)
-		ok = CHECK_EQ_UINT(percpu_sum(g.counts_fd, &key), n) && ok;
+		ok = CHECK_EQ_UINT(percpu_sum(g.svc_fd, &sk), n) && ok;
 	ok = CHECK_EQ_UINT(stat_get(RSTW_STAT_EVENTS), n) && ok;
 	ok = CHECK_EQ_UINT(stat_get(RSTW_STAT_RB_LOST), 0) && ok;
 	{

@@ -261,6 +261,50 @@ test_serve_per_service() {
 		e2e_fail "promtool"
 }
 
+# A cgroup gone for --expire-after loses its kernel keys (the map would fill
+# with dead containers' keys) but not its resets: the totals, summed from the
+# per-service keys, keep them.
+test_serve_expired_service_keeps_totals() {
+	local root cg svc v0 v1 v gone=0 pid
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	svc=rstw-gone-$$.service
+	cg=$root/$svc
+	mkdir "$cg" || return 1
+	CG_DIRS+=("$cg")
+	core_setup || return 1
+	rw_stop
+	serve_start --expire-after 1 || return 1
+	v0=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$SRV_NS" \
+		"$RSTGEN" server abort_on_close -a "$NS_SRV_IP4" -p 26520 -n rg-server \
+		-t 4000 >"$T/srv.gone" 2>&1 </dev/null &
+	pid=$!
+	NS_BG_PIDS+=("$pid")
+	ns_wait_line "$T/srv.gone" '"listening"' 5 || return 1
+	ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_close -a "$NS_SRV_IP4" -p 26520 \
+		-n rg-client -t 4000 >/dev/null 2>&1
+	wait_exit "$pid" 5
+	for _ in $(seq 30); do
+		v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
+		[[ -n $v ]] && break
+		sleep 0.1
+	done
+	expect_eq "resets sent by $svc" "$v" 1
+	v1=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
+	expect_eq "abort_on_close total" "$((v1 - v0))" 1
+	rmdir "$cg" || e2e_fail "cannot remove $cg"
+	# a live cgroup is checked again after 10 s; gone, its keys go a second later
+	for _ in $(seq 150); do
+		curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >"$T/m.gone" || break
+		grep -q "service=\"$svc\"" "$T/m.gone" || { gone=1; break; }
+		sleep 0.1
+	done
+	expect_eq "$svc series ended" "$gone" 1
+	v=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
+	expect_eq "abort_on_close total after its cgroup's keys were deleted" "$v" "$v1"
+}
+
 # WatchdogSec=: WATCHDOG=1 at half the interval systemd gives.
 test_serve_watchdog() {
 	local sock n
