@@ -76,8 +76,9 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rstw_eve
  * zeros instead of oopsing, and costs a few instructions where a
  * bpf_probe_read_kernel call costs tens of ns.  kprobes and the compat object
  * (no kfuncs) call the helper.  Only the unit that defines
- * RSTW_DIRECT_PACKET_READS declares the kfunc: Debian's bpftool 7.1 fails to
- * link one kfunc extern declared in two units.
+ * RSTW_DIRECT_PACKET_READS declares the kfunc: the linker of Debian's libbpf
+ * 1.1 (bpftool 7.1) fails on one extern function declared in two units
+ * ("failed to resolve size of underlying type"; fixed in libbpf 1.5).
  */
 #if defined(RSTW_NO_KFUNC) || !defined(RSTW_DIRECT_PACKET_READS)
 #define direct_packet_reads() false
