@@ -26,6 +26,7 @@ static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *
 		facts |= RSTW_F_SYN;
 	if (sk) {
 		facts |= sk_facts(sk, e);
+		task_beside_socket(e, facts);
 		owner_lookup(e, sk, owner_key_of(sk, e));
 	}
 	if (!e->netns)

@@ -119,6 +119,7 @@ int BPF_PROG(receive_reset, struct sock *sk)
 	if (!e || !sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);
+	task_beside_socket(e, facts);
 	tuple_from_sk(sk, e, false);
 	owner_lookup(e, sk, owner_key_of(sk, e));
 	if (p && (e->state == TCP_FIN_WAIT1 || e->state == TCP_FIN_WAIT2) &&

@@ -84,9 +84,10 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 	} else if (sk) {
 		tuple_from_sk(sk, e, kprobe);
 	}
-	if (sk)
+	if (sk) {
+		task_beside_socket(e, facts);
 		owner_lookup(e, kprobe ? NULL : sk, owner_key_of(sk, e));
-	else if ((facts & RSTW_F_SYN) && sample_events)
+	} else if ((facts & RSTW_F_SYN) && sample_events)
 		last_listener_lookup(e); /* a hint for samples: counts need no owner here */
 	if ((facts & RSTW_F_SEGMENT) && wire_view)
 		stack_rst_note(e);

@@ -372,14 +372,10 @@ static __always_inline struct rstw_event *scratch_event(__u32 reason)
 
 static __always_inline struct rstw_event *event_begin(__u32 reason)
 {
-	struct rstw_event *e = scratch_event(reason);
-
-	/* the task on the CPU: samples show it; counts need it only in its syscall */
-	if (e && sample_events)
-		task_fill(&e->cur);
-	return e;
+	return scratch_event(reason);
 }
 
+/* In a syscall, the task on the CPU is the actor: its cgroup is the service counted. */
 static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e)
 {
 	if (!have_task_ctx)
@@ -387,9 +383,19 @@ static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e
 	e->syscall_nr = task_syscall_nr(ctx);
 	if (e->syscall_nr < 0)
 		return 0;
-	if (!sample_events) /* its cgroup is the service counted */
-		task_fill(&e->cur);
+	task_fill(&e->cur);
 	return RSTW_F_TASK;
+}
+
+/*
+ * Outside a syscall, samples show the task on the CPU only beside a socket's
+ * owner (softirq runs on the peer's CPU).  Without a socket it is a
+ * bystander: three helper calls not made for a closed port's reset.
+ */
+static __always_inline void task_beside_socket(struct rstw_event *e, __u32 facts)
+{
+	if (sample_events && !(facts & RSTW_F_TASK))
+		task_fill(&e->cur);
 }
 
 static __always_inline struct pending_rx *pending_get(void)

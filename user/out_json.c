@@ -89,10 +89,14 @@ void out_json_event(FILE *f, const struct report *r)
 		jw_kv_string(&w, "unit", r->owner.unit[0] ? r->owner.unit : NULL);
 	if (r->owner.source != OWNER_NONE || with_details)
 		jw_kv_plain(&w, "owner_source", owner_source_name(r->owner.source));
-	if (task_worth_showing(r)) {
+	if (task_worth_showing(r) && e->cur.tgid) {
 		jw_kv_int(&w, "task_pid", e->cur.tgid);
 		jw_key(&w, "task_comm");
 		jw_string_n(&w, e->cur.comm, RSTW_COMM_LEN);
+	} else if (with_details) {
+		/* none read: no syscall and no socket, whoever ran there was a bystander */
+		jw_kv_null(&w, "task_pid");
+		jw_kv_null(&w, "task_comm");
 	}
 	if (e->cookie)
 		jw_kv_uint(&w, "sock_cookie", e->cookie);

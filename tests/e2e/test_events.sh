@@ -55,6 +55,10 @@ test_events_details() {
 	code=$(rw_events "$(sel "$SRV_INO" sent "$port")" | jq -r '"\(.code) \(.kind) \(.facts)"')
 	expect_eq "--details: code, kind and facts" "$code" \
 		"$("$RSTWATCH" explain --json closed_port | jq -r .code) reset segment,syn"
+	# no socket and no syscall: whoever the softirq interrupted is not read
+	expect_eq "--details: no task beside a closed port" \
+		"$(rw_events "$(sel "$SRV_INO" sent "$port")" | jq -c '[.task_pid, .task_comm]')" \
+		"[null,null]"
 }
 
 # explain --json: one object per cause, the same causes as the text form
