@@ -132,8 +132,8 @@ void out_json_event(FILE *f, const struct report *r)
 		char facts[96];
 		const char *evidence = cause_evidence_name(e->key.evidence);
 
-		/* where the kernel named its reason, the facts only repeat it */
-		if (!r->reason || with_details) {
+		/* where the kernel named its reason, the facts only repeat it; none say nothing */
+		if ((!r->reason && e->key.facts) || with_details) {
 			cause_facts_names(e->key.facts, facts, sizeof(facts));
 			jw_kv_plain(&w, "facts", facts);
 		}

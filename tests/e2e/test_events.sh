@@ -37,6 +37,12 @@ test_events_compact() {
 		 | select(has($k) | not) | "missing " + $k]
 		+ [("hint","code","kind") as $k | select(has($k)) | $k] | join(",")' | sort -u)
 	expect_eq "contract keys missing or static keys present" "$keys" ""
+	# a list of facts is shown only where it says something (a peer's reset has none)
+	run_scenario abort_on_close 4 $((port + 1))
+	rw_wait_count "$(sel "$CLI_INO" received $((port + 1)))" 1 5
+	expect_eq "events with an empty facts list" \
+		"$(rw_events "(.lport == $((port + 1)) or .rport == $((port + 1)))" |
+			jq -c 'select(.facts == "")' | wc -l)" 0
 	check_event "$(sel "$SRV_INO" sent "$port")" cause=closed_port kernel_reason=NO_SOCKET
 }
 
