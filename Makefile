@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) $(USER_WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT) \
 	  -DRSTW_VERSION='"$(VERSION)"' -DRSTW_GIT_REV='"$(GIT_REV)"'
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
-LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lncursesw -lpthread
+LDLIBS += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -lncursesw -lpcap -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	      -Wno-unused-function -I$(OUTPUT) -Iinclude -Ibpf
@@ -44,7 +44,7 @@ CORE_SRCS := user/causes.c user/cause.c user/decode.c user/key.c user/key_tally.
 	     user/services.c user/maps.c user/utf8.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \
 	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
-	    user/attribute.c user/pipeline.c user/serve.c user/notify.c user/top.c user/caps.c
+	    user/attribute.c user/pipeline.c user/pcap_filter.c user/serve.c user/notify.c user/top.c user/caps.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 
@@ -291,7 +291,13 @@ $(STATIC_DIR)/mhd_no_tls.o: tests/tools/mhd_no_tls.c | $(STATIC_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(STATIC_DIR)/rstwatch: $(APP_OBJS) $(STATIC_DIR)/mhd_no_tls.o
+# Nor libpcap.a, which needs libsystemd.a: the static binary has no --filter.
+$(STATIC_DIR)/pcap_filter.o: user/pcap_filter.c user/pcap_filter.h | $(STATIC_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DRSTW_NO_PCAP -c $< -o $@
+
+$(STATIC_DIR)/rstwatch: $(filter-out $(OUTPUT)/user/pcap_filter.o,$(APP_OBJS)) \
+			$(STATIC_DIR)/pcap_filter.o $(STATIC_DIR)/mhd_no_tls.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(LDFLAGS) $(STATIC_LDLIBS) -o $@
 

@@ -5,7 +5,7 @@
 #   scripts/deps.sh bench   build, plus what make bench measures against and with
 set -euo pipefail
 
-build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev
+build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev libpcap-dev
 	libncurses-dev
 	linux-libc-dev)
 test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables curl prometheus

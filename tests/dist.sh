@@ -57,8 +57,10 @@ else
 	fail "--help vs man page: $(diff <(echo "$help_opts") <(echo "$man_opts") | grep '^[<>]' | tr '\n' ' ')"
 fi
 missing=
+# captured once: grep -q on a pipe may leave rstwatch a SIGPIPE, which pipefail reports
+help_text=$(.output/rstwatch --help)
 for cmd in explain check serve top; do
-	if ! .output/rstwatch --help | grep -q "rstwatch $cmd" || ! grep -q "^.B rstwatch $cmd" dist/rstwatch.8; then
+	if ! grep -q "rstwatch $cmd" <<<"$help_text" || ! grep -q "^.B rstwatch $cmd" dist/rstwatch.8; then
 		missing="$missing $cmd"
 	fi
 done

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "maps.h"
 #include "opts.h"
+#include "pcap_filter.h"
 #include "pipeline.h"
 #include "report.h"
 #include "notify.h"
@@ -226,6 +227,24 @@ static enum opts_result parse_all(struct opts *o, char *err, size_t errlen)
 	return config_parse(g_argc, g_argv, path, o, err, errlen);
 }
 
+/* --filter, compiled again when a reload changed it; a bad one keeps the old. */
+static void refilter(struct watch *w, const char **compiled)
+{
+	const char *want = w->o->pcap_filter;
+	struct pcap_filter *f = NULL;
+	char err[320];
+
+	if (want == *compiled || (want && *compiled && !strcmp(want, *compiled)))
+		return;
+	if (want && !(f = pcap_filter_new(want, err, sizeof(err)))) {
+		log_err("reload: %s: keeping the previous filter", err);
+		return;
+	}
+	pcap_filter_free((struct pcap_filter *)w->pipe.pcap);
+	w->pipe.pcap = f;
+	*compiled = want;
+}
+
 /* SIGHUP: what can change while running does; the rest is named. */
 static void reload_config(struct opts *o)
 {
@@ -246,6 +265,7 @@ static void reload_config(struct opts *o)
 	o->pid = n.pid;
 	o->port = n.port;
 	o->netns = n.netns;
+	o->pcap_filter = n.pcap_filter;
 	o->family = n.family;
 	o->cause_set = n.cause_set;
 	memcpy(o->causes, n.causes, sizeof(o->causes));
@@ -286,8 +306,17 @@ static int cmd_watch(struct opts *o)
 	struct wire wire = { .self_netns = -1 };
 	uint64_t last_check = 0, last_scan = 0, last_watchdog = 0, watchdog_ns = 0, last_flush = 0;
 	bool serving = o->cmd == CMD_SERVE, topping = o->cmd == CMD_TOP;
+	struct pcap_filter *filter = NULL;
+	const char *filter_expr;
 	int err = 0, ret = 1;
+	char ferr[320];
 
+	/* a bad expression is bad usage: said before anything is loaded */
+	if (o->pcap_filter && !(filter = pcap_filter_new(o->pcap_filter, ferr, sizeof(ferr)))) {
+		log_err("%s", ferr);
+		return 2;
+	}
+	filter_expr = o->pcap_filter;
 	memset(&serve, 0, sizeof(serve));
 	serve.stats_fd = -1;
 	serve.expire_after_ns =
@@ -324,7 +353,9 @@ static int cmd_watch(struct opts *o)
 		log_err("cannot open the ring buffer: %s", strerror(errno));
 		goto out;
 	}
-	w.pipe = (struct pipeline){ .o = o, .reasons = &l.reasons, .ctx_known = l.ctx_known };
+	w.pipe = (struct pipeline){
+		.o = o, .reasons = &l.reasons, .ctx_known = l.ctx_known, .pcap = filter
+	};
 	w.pipe.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	out_json_set_details(o->details);
 	if (w.out)
@@ -361,6 +392,7 @@ static int cmd_watch(struct opts *o)
 			if (serving) {
 				sd_notify_msg("RELOADING=1");
 				reload_config(o);
+				refilter(&w, &filter_expr);
 				if (!o->log_path && w.out) {
 					fclose(w.out);
 					w.out = NULL;
@@ -448,6 +480,8 @@ out:
 		fclose(w.out);
 	if (w.summary)
 		fclose(w.summary);
+	/* the pipeline's is the newest, once it has one */
+	pcap_filter_free(w.pipe.pcap ? (struct pcap_filter *)w.pipe.pcap : filter);
 	return ret;
 }
 

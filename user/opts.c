@@ -115,6 +115,8 @@ void opts_usage(FILE *f)
 	      "      --port PORT       only resets with local or remote port PORT\n"
 	      "      --cause ID[,ID]   only these causes (see 'rstwatch explain')\n"
 	      "      --netns INODE     only this network namespace (ls -L -i /proc/PID/ns/net)\n"
+	      "      --filter EXPR     only resets whose packet matches EXPR (pcap-filter(7),\n"
+	      "                        as tcpdump: 'host 10.0.0.5 and tcp port 443')\n"
 	      "  -4, --ipv4            only IPv4\n"
 	      "  -6, --ipv6            only IPv6\n"
 	      "  -c, --count N         exit after N resets have been shown\n"
@@ -187,6 +189,7 @@ enum {
 	OPT_DETAILS,
 	OPT_MAP_ENTRIES,
 	OPT_EXPIRE_AFTER,
+	OPT_FILTER,
 };
 
 static const struct option longopts[] = {
@@ -197,6 +200,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cause", required_argument, NULL, OPT_CAUSE },
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "count", required_argument, NULL, 'c' },
@@ -353,6 +357,13 @@ again:
 				return OPTS_USAGE;
 			}
 			o->port = (long)v;
+			break;
+		case OPT_FILTER:
+			if (!*optarg) {
+				snprintf(err, errlen, "--filter: an empty expression");
+				return OPTS_USAGE;
+			}
+			o->pcap_filter = optarg;
 			break;
 		case OPT_CAUSE:
 			if (!parse_list("--cause", "cause", "(see 'rstwatch explain')", optarg,

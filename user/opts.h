@@ -28,6 +28,7 @@ struct opts {
 	long pid; /* -1: any */
 	long port; /* -1: any */
 	long netns; /* -1: any */
+	const char *pcap_filter; /* --filter EXPR (pcap-filter syntax), NULL for none */
 	int family; /* 0 any, 4, 6 */
 	uint64_t count; /* 0: unlimited */
 	bool cause_set; /* --cause given */

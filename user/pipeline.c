@@ -3,6 +3,7 @@
 
 #include "attribute.h"
 #include "filter.h"
+#include "pcap_filter.h"
 #include "pipeline.h"
 
 enum pipeline_result pipeline_run(const struct pipeline *p, const void *data, size_t len,
@@ -18,7 +19,7 @@ enum pipeline_result pipeline_run(const struct pipeline *p, const void *data, si
 	r->reason = in.reason;
 	cause_context(&in, p->ctx_known, r->context, sizeof(r->context));
 	owner_resolve(e, r->cause, &in, &r->owner);
-	if (!filter_match(p->o, e, r->cause, r->owner.pid))
+	if (!filter_match(p->o, e, r->cause, r->owner.pid) || !pcap_filter_match(p->pcap, e))
 		return PIPE_FILTERED;
 	r->realtime_ns = e->ts_boot_ns + p->boot_to_real_ns;
 	return PIPE_SHOW;

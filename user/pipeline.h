@@ -20,6 +20,7 @@ struct pipeline {
 	const struct reasons *reasons;
 	bool ctx_known; /* the kernel side can tell process context */
 	uint64_t boot_to_real_ns; /* realtime - boottime */
+	const struct pcap_filter *pcap; /* --filter, NULL for none */
 };
 
 enum pipeline_result {

@@ -383,3 +383,42 @@ test_least_privilege() {
 		"$(json_get "$T/lp/summary.json" '"\(.events.shown) \(.events.lost)"')" \
 		"$(json_count "$T/lp.json" true) 0"
 }
+
+# --filter: a pcap-filter expression on each reset's packet, as tcpdump reads
+# it; the rest are left out of the stream (not of the counts).  A bad one is
+# libpcap's own error and exit 2.
+test_pcap_filter() {
+	local p1=22700 p2=22701 n
+	CORE_RW_ARGS=(--filter "host $NS_SRV_IP4 and tcp port $p1")
+	core_setup || return 1
+	CORE_RW_ARGS=()
+	run_scenario closed_port 4 "$p2"
+	run_scenario closed_port 6 "$p1"
+	run_scenario closed_port 4 "$p1"
+	rw_wait_count "(.lport == $p1 or .rport == $p1)" 2 5 || e2e_fail "no events for port $p1"
+	sleep 0.3
+	expect_eq "events passing the filter" "$(rw_count 'true')" 2
+	expect_eq "the server's reset and the client's refusal, IPv4, port $p1" \
+		"$(rw_events 'true' | jq -r '"\(.direction) \(.family) \(.cause)"' | sort | tr '\n' ' ')" \
+		"received 4 refused sent 4 closed_port "
+	rw_stop
+	# the RST as it travelled, from the server's port with the RST flag, seen
+	# leaving the server and reaching the client; none travelled to that port
+	rw_start "$T/rst.json" --filter "src port $p1 and tcp[tcpflags] & tcp-rst != 0" || return 1
+	run_scenario closed_port 4 "$p1"
+	run_scenario closed_port 4 "$p2"
+	rw_wait_count "true" 2 5 || e2e_fail "no events from port $p1"
+	sleep 0.3
+	n=$(rw_events 'true' | jq -r '"\(.direction) \(.rport == '"$p1"' or .lport == '"$p1"')"' | sort | tr '\n' ' ')
+	expect_eq "the RST from port $p1, at both ends" "$n" "received true sent true "
+	rw_stop
+	rw_start "$T/dst.json" --filter "dst port $p1" || return 1
+	run_scenario closed_port 4 "$p1"
+	sleep 0.5
+	expect_eq "RSTs to port $p1 (there are none)" "$(rw_count 'true')" 0
+	rw_stop
+	expect_eq "bad filter exit status" \
+		"$("$RSTWATCH" --filter 'tcp port' >/dev/null 2>"$T/bad.err"; echo $?)" 2
+	grep -q "^rstwatch: --filter 'tcp port': " "$T/bad.err" ||
+		e2e_fail "bad filter message: $(cat "$T/bad.err")"
+}

@@ -151,6 +151,8 @@ TEST(ranges_accepted)
 	CHECK_EQ_INT(o.port, 1);
 	CHECK_EQ_INT(PARSE(&o, "--port", "65535"), OPTS_RUN);
 	CHECK_EQ_INT(o.port, 65535);
+	CHECK_EQ_INT(PARSE(&o, "--filter", "tcp port 443"), OPTS_RUN);
+	CHECK_EQ_STR(o.pcap_filter, "tcp port 443");
 	CHECK_EQ_INT(PARSE(&o, "-c", "18446744073709551615"), OPTS_RUN);
 	CHECK_EQ_UINT(o.count, UINT64_MAX);
 	CHECK_EQ_INT(PARSE(&o, "--netns", "4294967295"), OPTS_RUN);
@@ -195,6 +197,7 @@ static const struct bad_case {
 	{ { "--port", "65536" }, "65536" },
 	{ { "--port", "-1" }, "-1" },
 	{ { "--port", "http" }, "http" },
+	{ { "--filter", "" }, "empty" },
 	{ { "-c", "0" }, "0" },
 	{ { "-c", "" }, "-c" },
 	{ { "-c", "-3" }, "-3" },
