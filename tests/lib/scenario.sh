@@ -80,6 +80,7 @@ run_scenario() {
 	if [[ $scen != closed_port ]]; then
 		ns_bg "$SRV_NS" "$SRV_OUT" "$RSTGEN" server "$scen" -a "$srv_addr" -p "$port" \
 			-n "${SRV_NAME:-rg-server}" -t 8000 ${SRV_ARGS[@]+"${SRV_ARGS[@]}"} >/dev/null
+		# shellcheck disable=SC2153 # NS_BG_PID is set by ns_bg (netns.sh)
 		SRV_PID=$NS_BG_PID
 		ns_wait_line "$SRV_OUT" '"listening"' 5 || { e2e_fail "$scen/$fam: server not listening"; return 1; }
 	fi
