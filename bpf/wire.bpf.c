@@ -2,7 +2,8 @@
 /*
  * The wire view: what no reset tracepoint sees.
  *
- * - TC egress: every RST leaving an interface.  One the TCP stack did not make
+ * - TC egress: every RST leaving an interface.  One this host forwarded is
+ *   counted as such and is nobody's reset here; one the TCP stack did not make
  *   (netfilter REJECT, or any other generator) is firewall_reject.
  * - XDP ingress: every RST arriving.  A socket lookup predicts what the kernel
  *   will do; a RST for a TIME_WAIT socket (rst_timewait) is traced nowhere else.
@@ -26,6 +27,7 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 #define ETH_P_IP 0x0800 /* include/uapi/linux/if_ether.h */
 #define ETH_P_IPV6 0x86DD
 #define IP_OFFSET 0x1FFF /* include/net/ip.h: the fragment offset bits of frag_off */
+#define LOOPBACK_IFINDEX 1 /* include/net/flow.h: lo's index, in every namespace */
 
 /*
  * Every packet on every interface passes here, and almost none is a RST: for
@@ -135,6 +137,16 @@ int tc_rst_out(struct __sk_buff *skb)
 		/* a BTF pointer: plain loads, no probe reads */
 		if (kskb && kskb->dev)
 			netns = kskb->dev->nd_net.net->ns.inum;
+	}
+	/*
+	 * Routed or bridged through: it came in on an interface (skb_iif, set on
+	 * receive).  A packet made here has none, a REJECT's RST included: a new
+	 * packet even when the one rejected was being forwarded.  Loopback
+	 * carries only this host's own packets.
+	 */
+	if (skb->ingress_ifindex > LOOPBACK_IFINDEX) {
+		wire_count(netns, skb->ifindex, RSTW_WIRE_FORWARDED);
+		return TC_ACT_UNSPEC_NUM;
 	}
 	wire_count(netns, skb->ifindex, RSTW_DIR_SENT);
 	/* the stack's resets carry their socket (or the per-netns control socket) */

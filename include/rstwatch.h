@@ -132,12 +132,18 @@ struct rstw_service_key {
 	__u64 cgroup_id; /* 0: no owner known */
 	struct rstw_key key;
 };
-/* Key of the per-interface wire counters. */
+/*
+ * Key of the per-interface wire counters.  Their direction has a third value:
+ * a RST that left this host but came in on another interface (routed or
+ * bridged through), which is neither sent nor received by this host.
+ */
 struct rstw_wire_key {
 	__u32 netns; /* 0 when no socket told the namespace */
 	__u32 ifindex;
-	__u32 dir; /* enum rstw_dir */
+	__u32 dir; /* enum rstw_dir, or RSTW_WIRE_FORWARDED */
 };
+#define RSTW_WIRE_FORWARDED 2
+#define RSTW_WIRE__DIRS 3
 
 /* Self-accounting slots of the per-CPU `stats` array. */
 enum rstw_stat {

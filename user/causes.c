@@ -64,8 +64,10 @@ static const struct cause_info causes[CAUSE__COUNT] = {
 	[CAUSE_MPTCP] = { "mptcp", CDIR_SENT, -1, "an MPTCP subflow was reset",
 			  "see the kernel reason (MPTCP_RST_*) and the MPTCP path manager's configuration" },
 	[CAUSE_FIREWALL_REJECT] = { "firewall_reject", CDIR_SENT, -1,
-				    "a reset made outside the TCP stack, e.g. netfilter REJECT --reject-with tcp-reset",
-				    "check nft list ruleset / iptables -S for REJECT rules" },
+				    "a reset this host made outside the TCP stack, e.g. netfilter REJECT --reject-with tcp-reset",
+				    "check nft list ruleset / iptables -S for REJECT rules, the FORWARD chain's "
+				    "too; RSTs this host only routes or bridges count as wire direction "
+				    "\"forwarded\", never here" },
 	[CAUSE_UNKNOWN] = { "unknown", CDIR_EITHER, 0,
 			    "nothing more specific is known; see the kernel reason",
 			    "compare with nstat TcpExt counters and a packet capture" },

@@ -65,6 +65,18 @@ static void label_value(FILE *f, const char *v)
 	}
 }
 
+/* A wire series' direction label: enum rstw_dir, or RSTW_WIRE_FORWARDED. */
+static const char *wire_dir_name(int dir)
+{
+	static const char *const names[RSTW_WIRE__DIRS] = {
+		[RSTW_DIR_SENT] = "sent",
+		[RSTW_DIR_RECEIVED] = "received",
+		[RSTW_WIRE_FORWARDED] = "forwarded",
+	};
+
+	return dir >= 0 && dir < RSTW_WIRE__DIRS ? names[dir] : "sent";
+}
+
 static void by_cause(FILE *f, const struct metrics_snapshot *s, const char *name, int dir,
 		     enum cause_dir want, const char *help)
 {
@@ -130,8 +142,10 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 	       (unsigned long long)s->services_folded);
 
 	family(f, "rstwatch_wire_resets_total", "counter",
-	       "RST segments seen on an interface by the XDP (received) and TC (sent) programs; "
-	       "up to 256 interfaces, first seen first, the rest under interface=\"other\".");
+	       "RST segments seen on an interface: arriving (received), leaving from this host "
+	       "(sent), leaving after coming in on another interface, routed or bridged "
+	       "(forwarded); up to 256 interfaces, first seen first, the rest under "
+	       "interface=\"other\".");
 	for (int i = 0; i < s->nwire; i++) {
 		if (s->wire[i].other)
 			fprintf(f,
@@ -142,7 +156,7 @@ void metrics_render(FILE *f, const struct metrics_snapshot *s)
 			label_value(f, s->wire[i].ifname);
 			fputc('"', f);
 		}
-		fprintf(f, ",direction=\"%s\"} %llu\n", s->wire[i].dir ? "received" : "sent",
+		fprintf(f, ",direction=\"%s\"} %llu\n", wire_dir_name(s->wire[i].dir),
 			(unsigned long long)s->wire[i].count);
 	}
 	scalar(f, "rstwatch_wire_interfaces_folded", "gauge",

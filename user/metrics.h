@@ -36,7 +36,7 @@ struct metrics_snapshot {
 		char ifname[METRICS_LABEL_MAX];
 		int dir;
 		uint64_t count;
-	} wire[METRICS_MAX_WIRE + 2];
+	} wire[METRICS_MAX_WIRE + RSTW_WIRE__DIRS]; /* and one "other" row per direction */
 	int wire_folded; /* interfaces counted under interface="other" */
 	const char *version, *revision;
 	int nservices; /* sorted by name; the last may be "other" */

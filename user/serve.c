@@ -131,7 +131,8 @@ static struct wire_table {
 	int nadmitted;
 	struct wire_slot *folded; /* keys that found no slot, with their last count */
 	size_t nfolded, folded_cap;
-	uint64_t folded_retired[2]; /* counts of folded keys the kernel no longer has */
+	uint64_t folded_retired
+		[RSTW_WIRE__DIRS]; /* counts of folded keys the kernel no longer has */
 	bool other_shown;
 	struct wire_slot *fresh; /* this scrape's keys */
 	size_t nfresh, fresh_cap;
@@ -150,8 +151,11 @@ static int wire_key_cmp(const void *a, const void *b)
 
 static int wire_collect(const void *k, uint64_t count, void *arg)
 {
+	const struct rstw_wire_key *key = k;
 	struct wire_table *t = arg;
 
+	if (key->dir >= RSTW_WIRE__DIRS)
+		return 0; /* not a key the wire programs make */
 	if (t->nfresh == t->fresh_cap) {
 		size_t cap = t->fresh_cap ? t->fresh_cap * 2 : 256;
 		struct wire_slot *v = realloc(t->fresh, cap * sizeof(*v));
@@ -186,7 +190,7 @@ static void wire_forget(struct wire_table *t)
 		if (wire_find(t->fresh, t->nfresh, &t->folded[i].key))
 			t->folded[kept++] = t->folded[i];
 		else
-			t->folded_retired[t->folded[i].key.dir ? 1 : 0] += t->folded[i].count;
+			t->folded_retired[t->folded[i].key.dir] += t->folded[i].count;
 	}
 	t->nfolded = kept;
 }
@@ -245,7 +249,7 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 	struct wire_table *t = &wire_table;
 	char ifname[64];
 	size_t nadm, nfold;
-	uint64_t other[2];
+	uint64_t other[RSTW_WIRE__DIRS];
 	int n = 0;
 
 	t->nfresh = 0;
@@ -263,8 +267,7 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 	nfold = t->nfolded;
 	qsort(t->admitted, nadm, sizeof(t->admitted[0]), wire_key_cmp);
 	qsort(t->folded, nfold, sizeof(t->folded[0]), wire_key_cmp);
-	other[0] = t->folded_retired[0];
-	other[1] = t->folded_retired[1];
+	memcpy(other, t->folded_retired, sizeof(other));
 	for (size_t i = 0; i < t->nfresh; i++) {
 		struct wire_slot *w = &t->fresh[i];
 		struct wire_slot *a = wire_find(t->admitted, nadm, &w->key);
@@ -281,7 +284,7 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 		else if (f)
 			f->count = w->count;
 		if (!a) {
-			other[w->key.dir ? 1 : 0] += w->count;
+			other[w->key.dir] += w->count;
 			continue;
 		}
 		m->wire[n].netns = w->key.netns;
@@ -293,9 +296,10 @@ static void snapshot_wire(struct serve *s, struct metrics_snapshot *m)
 	}
 	wire_unlock(s->w);
 	m->wire_folded = (int)t->nfolded;
-	if (t->nfolded || other[0] || other[1])
-		t->other_shown = true; /* and stays */
-	for (int d = 0; d < 2 && t->other_shown; d++) {
+	for (int d = 0; d < RSTW_WIRE__DIRS; d++)
+		if (t->nfolded || other[d])
+			t->other_shown = true; /* and stays */
+	for (int d = 0; d < RSTW_WIRE__DIRS && t->other_shown; d++) {
 		m->wire[n].other = true;
 		m->wire[n].dir = d;
 		m->wire[n++].count = other[d];

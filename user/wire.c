@@ -427,7 +427,7 @@ void wire_expire_counts(struct wire *w, int counts_fd, uint64_t now_ns, uint64_t
 		/* an index reused in the same namespace is counted under the same key */
 		if (find(w, g->netns, g->ifindex))
 			continue;
-		for (uint32_t dir = 0; dir < 2; dir++) {
+		for (uint32_t dir = 0; dir < RSTW_WIRE__DIRS; dir++) {
 			struct rstw_wire_key k = { .netns = g->netns,
 						   .ifindex = (uint32_t)g->ifindex,
 						   .dir = dir };

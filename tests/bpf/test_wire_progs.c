@@ -913,6 +913,42 @@ TEST(counts_accumulate)
 	quiet_elsewhere();
 }
 
+/*
+ * A RST leaving that came in on an interface (skb_iif, the test run's
+ * ingress_ifindex) was forwarded, routed or bridged: counted under
+ * (netns, lo, forwarded), never as sent, no fact-key count, no event.  One
+ * made here (0) or looped back on lo (1) stays sent.
+ */
+TEST(tc_forwarded_rst_counted_apart)
+{
+	static const uint32_t iifs[] = { 0, 1, 2, 9, 4096 };
+	static const enum frame_id frames[] = { F_V4_RST, F_V6_RST };
+
+	NEED_SETUP();
+	for (size_t i = 0; i < sizeof(iifs) / sizeof(iifs[0]); i++) {
+		for (size_t f = 0; f < sizeof(frames) / sizeof(frames[0]); f++) {
+			struct __sk_buff ctx = { .ingress_ifindex = iifs[i] };
+			bool fwd = iifs[i] > 1;
+			struct rstw_wire_key k =
+				wkey(g.netns, g.lo, fwd ? RSTW_WIRE_FORWARDED : RSTW_DIR_SENT);
+			struct pkt p;
+			bool ok;
+
+			build(frames[f], &p);
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.b,
+				    .data_size_in = (__u32)p.len, .ctx_in = &ctx,
+				    .ctx_size_in = sizeof(ctx));
+			reset_state();
+			ok = CHECK_EQ_INT(bpf_prog_test_run_opts(g.tc_fd, &o), 0);
+			ok = CHECK_EQ_INT((int32_t)o.retval, TC_ACT_UNSPEC_RET) && ok;
+			ok = wire_is(&k, 1) && ok;
+			ok = quiet_elsewhere() && ok;
+			if (!ok)
+				NOTE("%s, ingress_ifindex %u", frame_names[frames[f]], iifs[i]);
+		}
+	}
+}
+
 /* ------------------------------------------------------------- events */
 
 struct want_event {

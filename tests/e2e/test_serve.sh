@@ -6,19 +6,6 @@
 # shellcheck source=tests/lib/scenario.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/scenario.sh"
 
-SERVE_PORT=19864
-
-serve_start() { # ARGS...: rstwatch serve in the background on 127.0.0.1:SERVE_PORT
-	"$RSTWATCH" serve -v --listen "127.0.0.1:$SERVE_PORT" "$@" >"$T/serve.out" 2>"$T/serve.err" &
-	SERVE_PID=$!
-	NS_BG_PIDS+=("$SERVE_PID")
-	ns_wait_line "$T/serve.err" 'watching' 10 || { e2e_fail "serve: $(cat "$T/serve.err")"; return 1; }
-}
-
-metric() { # NAME{LABELS}: its value in a fresh scrape
-	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-
 # Without --log, serve only counts: exact counters, no samples in the ring
 # buffer.  --bpf-stats turns on the kernel's run-time statistics for its life.
 test_serve_metrics_exact() {

@@ -8,6 +8,18 @@
 #                                $NS_CLI_IP4/$NS_PLEN4, $NS_CLI_IP6/$NS_PLEN6
 #                                (client) and $NS_SRV_IP4, $NS_SRV_IP6 (server)
 #   ns_pair_destroy PREFIX       remove both namespaces (idempotent)
+#   ns_chain_create PREFIX MODE  three namespaces PREFIX-cli, PREFIX-mid,
+#                                PREFIX-srv in a line, the middle one joined to
+#                                each end by a veth pair ($NS_IFNAME at the
+#                                ends, $NS_MID_CLI_IF / $NS_MID_SRV_IF in the
+#                                middle).  MODE route: the middle forwards
+#                                (ip_forward, IPv6 forwarding) between two
+#                                subnets; client $NS_RT_CLI_IP4/6, server
+#                                $NS_RT_SRV_IP4/6, routes both ways.  MODE
+#                                bridge: the middle bridges its two ports
+#                                ($NS_MID_BR), no address of its own; client
+#                                and server are $NS_CLI_IP4/6, $NS_SRV_IP4/6.
+#   ns_chain_destroy PREFIX      remove all three (idempotent)
 #   ns_bg NS OUTFILE CMD...      run CMD in NS in the background, stdout to
 #                                OUTFILE, stderr to OUTFILE.err; prints the pid
 #                                (also left in $NS_BG_PID and appended to
@@ -27,6 +39,17 @@
 : "${NS_SRV_IP6:=fd77::2}"
 : "${NS_PLEN6:=64}"
 : "${NS_IFNAME:=veth0}"
+: "${NS_RT_CLI_IP4:=10.78.1.1}"
+: "${NS_RT_CLI_GW4:=10.78.1.254}"
+: "${NS_RT_SRV_IP4:=10.78.2.1}"
+: "${NS_RT_SRV_GW4:=10.78.2.254}"
+: "${NS_RT_CLI_IP6:=fd78:1::1}"
+: "${NS_RT_CLI_GW6:=fd78:1::fe}"
+: "${NS_RT_SRV_IP6:=fd78:2::1}"
+: "${NS_RT_SRV_GW6:=fd78:2::fe}"
+: "${NS_MID_CLI_IF:=tocli0}"
+: "${NS_MID_SRV_IF:=tosrv0}"
+: "${NS_MID_BR:=br0}"
 : "${NS_SETTLE_TIMEOUT:=5}"
 : "${NS_STOP_TIMEOUT:=3}"
 
@@ -95,8 +118,36 @@ _ns_pair_setup() {
 	_ns_try ip -n "$srv" link set "$NS_IFNAME" up || return 1
 }
 
+# _ns_wait_ready NS IF [NS IF...]: wait (bounded) for carrier on each
+# interface and, where it has global IPv6 addresses, none still tentative.
+# Fails with a line saying which one is not ready.
+_ns_wait_ready() {
+	local deadline ready out ns ifc i args=("$@")
+	deadline=$(($(_ns_now_us) + $(_ns_secs_to_us "$NS_SETTLE_TIMEOUT" || echo 5000000)))
+	while :; do
+		ready=1
+		for ((i = 0; i + 1 < ${#args[@]}; i += 2)); do
+			ns=${args[i]} ifc=${args[i + 1]}
+			out=$(ip -n "$ns" link show dev "$ifc" 2>/dev/null) || out=
+			[[ $out == *LOWER_UP* ]] || ready=0
+			out=$(ip -n "$ns" -6 addr show dev "$ifc" tentative 2>/dev/null) || out=
+			[[ -z $out ]] || ready=0
+			out=$(ip -n "$ns" -6 addr show dev "$ifc" dadfailed 2>/dev/null) || out=
+			[[ -z $out ]] || ready=0
+		done
+		if ((ready)); then
+			return 0
+		fi
+		if (($(_ns_now_us) >= deadline)); then
+			printf '%s\n' "$ns/$ifc not up with usable IPv6 after ${NS_SETTLE_TIMEOUT}s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 ns_pair_create() {
-	local p=${1:-} cli srv ns out deadline ready
+	local p=${1:-} cli srv ns out
 	if [[ -z $p ]]; then
 		_ns_err "ns_pair_create: missing PREFIX"
 		return 1
@@ -115,39 +166,95 @@ ns_pair_create() {
 		_ns_err "ns_pair_create $p: ${out:-failed}"
 		return 1
 	fi
-
-	# Wait (bounded) for carrier on both ends and non-tentative v6 addresses.
-	deadline=$(($(_ns_now_us) + $(_ns_secs_to_us "$NS_SETTLE_TIMEOUT" || echo 5000000)))
-	while :; do
-		ready=1
-		for ns in "$cli" "$srv"; do
-			out=$(ip -n "$ns" link show dev "$NS_IFNAME" 2>/dev/null) || out=
-			if [[ $out != *LOWER_UP* ]]; then
-				ready=0
-			fi
-			out=$(ip -n "$ns" -6 addr show dev "$NS_IFNAME" scope global \
-				2>/dev/null) || out=
-			if [[ $out != *inet6* || $out == *tentative* || $out == *dadfailed* ]]; then
-				ready=0
-			fi
-		done
-		if ((ready)); then
-			return 0
-		fi
-		if (($(_ns_now_us) >= deadline)); then
-			ns_pair_destroy "$p"
-			_ns_err "ns_pair_create $p: $NS_IFNAME not up with usable IPv6" \
-				"after ${NS_SETTLE_TIMEOUT}s"
-			return 1
-		fi
-		sleep 0.05
-	done
+	if ! out=$(_ns_wait_ready "$cli" "$NS_IFNAME" "$srv" "$NS_IFNAME"); then
+		ns_pair_destroy "$p"
+		_ns_err "ns_pair_create $p: $out"
+		return 1
+	fi
 }
 
 ns_pair_destroy() {
 	local p=${1:-} ns
 	[[ -n $p ]] || return 0
 	for ns in "$p-cli" "$p-srv"; do
+		ip netns del "$ns" >/dev/null 2>&1 || true
+	done
+	return 0
+}
+
+# _ns_addrs NS IF IP4/PLEN IP6/PLEN: both addresses on IF, and IF up
+_ns_addrs() {
+	_ns_try ip -n "$1" addr add "$3" dev "$2" || return 1
+	_ns_try ip -n "$1" -6 addr add "$4" dev "$2" nodad || return 1
+	_ns_try ip -n "$1" link set "$2" up
+}
+
+# _ns_chain_setup PREFIX MODE: the configuration steps of ns_chain_create.
+_ns_chain_setup() {
+	local p=$1 mode=$2 ns
+	for ns in "$p-cli" "$p-mid" "$p-srv"; do
+		_ns_try ip netns add "$ns" || return 1
+		_ns_try ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 || return 1
+		_ns_try ip -n "$ns" link set lo up || return 1
+	done
+	_ns_try ip -n "$p-cli" link add "$NS_IFNAME" type veth \
+		peer name "$NS_MID_CLI_IF" netns "$p-mid" || return 1
+	_ns_try ip -n "$p-srv" link add "$NS_IFNAME" type veth \
+		peer name "$NS_MID_SRV_IF" netns "$p-mid" || return 1
+	if [[ $mode == bridge ]]; then
+		_ns_try ip -n "$p-mid" link add "$NS_MID_BR" type bridge stp_state 0 \
+			forward_delay 0 || return 1
+		for ns in "$NS_MID_CLI_IF" "$NS_MID_SRV_IF"; do
+			_ns_try ip -n "$p-mid" link set "$ns" master "$NS_MID_BR" up || return 1
+		done
+		_ns_try ip -n "$p-mid" link set "$NS_MID_BR" up || return 1
+		_ns_addrs "$p-cli" "$NS_IFNAME" "$NS_CLI_IP4/$NS_PLEN4" "$NS_CLI_IP6/$NS_PLEN6" ||
+			return 1
+		_ns_addrs "$p-srv" "$NS_IFNAME" "$NS_SRV_IP4/$NS_PLEN4" "$NS_SRV_IP6/$NS_PLEN6"
+		return
+	fi
+	_ns_try ip netns exec "$p-mid" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 || return 1
+	_ns_addrs "$p-cli" "$NS_IFNAME" "$NS_RT_CLI_IP4/24" "$NS_RT_CLI_IP6/64" || return 1
+	_ns_addrs "$p-srv" "$NS_IFNAME" "$NS_RT_SRV_IP4/24" "$NS_RT_SRV_IP6/64" || return 1
+	_ns_addrs "$p-mid" "$NS_MID_CLI_IF" "$NS_RT_CLI_GW4/24" "$NS_RT_CLI_GW6/64" || return 1
+	_ns_addrs "$p-mid" "$NS_MID_SRV_IF" "$NS_RT_SRV_GW4/24" "$NS_RT_SRV_GW6/64" || return 1
+	_ns_try ip -n "$p-cli" route add default via "$NS_RT_CLI_GW4" || return 1
+	_ns_try ip -n "$p-cli" -6 route add default via "$NS_RT_CLI_GW6" || return 1
+	_ns_try ip -n "$p-srv" route add default via "$NS_RT_SRV_GW4" || return 1
+	_ns_try ip -n "$p-srv" -6 route add default via "$NS_RT_SRV_GW6"
+}
+
+ns_chain_create() {
+	local p=${1:-} mode=${2:-} ns out
+	if [[ -z $p || ( $mode != route && $mode != bridge ) ]]; then
+		_ns_err "usage: ns_chain_create PREFIX route|bridge"
+		return 1
+	fi
+	for ns in "$p-cli" "$p-mid" "$p-srv"; do
+		if [[ -e /run/netns/$ns ]]; then
+			_ns_err "ns_chain_create $p: namespace $ns already exists"
+			return 1
+		fi
+	done
+	if ! out=$(_ns_chain_setup "$p" "$mode"); then
+		ns_chain_destroy "$p"
+		_ns_err "ns_chain_create $p: ${out:-failed}"
+		return 1
+	fi
+	if ! out=$(_ns_wait_ready "$p-cli" "$NS_IFNAME" "$p-srv" "$NS_IFNAME" \
+		"$p-mid" "$NS_MID_CLI_IF" "$p-mid" "$NS_MID_SRV_IF"); then
+		ns_chain_destroy "$p"
+		_ns_err "ns_chain_create $p: $out"
+		return 1
+	fi
+}
+
+ns_chain_destroy() {
+	local p=${1:-} ns
+	[[ -n $p ]] || return 0
+	for ns in "$p-cli" "$p-mid" "$p-srv"; do
 		ip netns del "$ns" >/dev/null 2>&1 || true
 	done
 	return 0

@@ -37,6 +37,19 @@ core_cleanup() {
 	rm -rf "$T"
 }
 
+SERVE_PORT=19864
+
+serve_start() { # ARGS...: rstwatch serve in the background on 127.0.0.1:SERVE_PORT
+	"$RSTWATCH" serve -v --listen "127.0.0.1:$SERVE_PORT" "$@" >"$T/serve.out" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	NS_BG_PIDS+=("$SERVE_PID")
+	ns_wait_line "$T/serve.err" 'watching' 10 || { e2e_fail "serve: $(cat "$T/serve.err")"; return 1; }
+}
+
+metric() { # NAME{LABELS}: its value in a fresh scrape
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
 # json_field FILE EVENT FIELD: a field of the first line of FILE with that event
 json_field() {
 	jq -r --arg ev "$2" "select(.event == \$ev) | .$3" "$1" | head -n 1
@@ -67,6 +80,7 @@ run_scenario() {
 	if [[ $scen != closed_port ]]; then
 		ns_bg "$SRV_NS" "$SRV_OUT" "$RSTGEN" server "$scen" -a "$srv_addr" -p "$port" \
 			-n "${SRV_NAME:-rg-server}" -t 8000 ${SRV_ARGS[@]+"${SRV_ARGS[@]}"} >/dev/null
+		# shellcheck disable=SC2153 # NS_BG_PID is set by ns_bg (netns.sh)
 		SRV_PID=$NS_BG_PID
 		ns_wait_line "$SRV_OUT" '"listening"' 5 || { e2e_fail "$scen/$fam: server not listening"; return 1; }
 	fi

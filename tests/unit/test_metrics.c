@@ -87,6 +87,37 @@ TEST(render_escapes_label_values)
 	free(m);
 }
 
+/* Every wire direction has its own label value: a forwarded RST is not a sent one. */
+TEST(render_wire_directions)
+{
+	struct metrics_snapshot *m = calloc(1, sizeof(*m));
+	static const char *const want[] = {
+		"rstwatch_wire_resets_total{netns=\"7\",interface=\"eth0\",direction=\"sent\"} 10\n",
+		"rstwatch_wire_resets_total{netns=\"7\",interface=\"eth0\",direction=\"received\"} 11\n",
+		"rstwatch_wire_resets_total{netns=\"7\",interface=\"eth0\",direction=\"forwarded\"} 12\n",
+		"rstwatch_wire_resets_total{netns=\"other\",interface=\"other\",direction=\"forwarded\"} 13\n",
+	};
+	char *out;
+
+	m->version = m->revision = "x";
+	for (int d = 0; d < RSTW_WIRE__DIRS; d++) {
+		m->wire[d].netns = 7;
+		snprintf(m->wire[d].ifname, sizeof(m->wire[d].ifname), "eth0");
+		m->wire[d].dir = d;
+		m->wire[d].count = 10 + (uint64_t)d;
+	}
+	m->wire[3].other = true;
+	m->wire[3].dir = RSTW_WIRE_FORWARDED;
+	m->wire[3].count = 13;
+	m->nwire = 4;
+	out = render(m);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!CHECK(strstr(out, want[i]) != NULL))
+			NOTE("missing: %s", want[i]);
+	free(out);
+	free(m);
+}
+
 /* A host of cgroups for the service table: id -> path, alive or gone. */
 #define FAKE_MAX 64
 static struct {
