@@ -43,7 +43,7 @@ CORE_SRCS := user/causes.c user/cause.c user/decode.c user/key.c user/key_tally.
 	     user/format.c user/syscalls.c user/filter.c user/config.c user/summary.c user/metrics.c \
 	     user/services.c user/maps.c user/utf8.c
 APP_SRCS := $(CORE_SRCS) user/main.c user/loader.c user/reasons.c user/owner.c user/procfs.c \
-	    user/out_text.c user/out_json.c user/counters.c user/log.c user/wire.c user/check.c \
+	    user/out_text.c user/out_json.c user/counters.c user/log.c user/netwatch.c user/wire.c user/check.c \
 	    user/attribute.c user/pipeline.c user/pcap_filter.c user/serve.c user/notify.c user/top.c user/caps.c
 CORE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))

@@ -416,10 +416,11 @@ static int cmd_watch(struct opts *o)
 				sd_notify_msg("READY=1");
 			}
 		}
-		err = ring_buffer__poll(rb, 100);
+		/* a namespace or interface appearing is attached to at once */
+		if (wire_wait(&wire, ring_buffer__epoll_fd(rb), 100))
+			last_scan = clock_ns(CLOCK_MONOTONIC);
 		/* the kernel side wakes us only when the ring fills: read what waits */
-		if (err >= 0 && !exiting)
-			err = ring_buffer__consume(rb);
+		err = exiting ? 0 : ring_buffer__consume(rb);
 		/* one write per batch, not per event: readers see lines within 100 ms */
 		if (w.out)
 			fflush(w.out);

@@ -167,7 +167,8 @@ static bool within_bounds(struct wire *w, size_t cost, bool untrusted, size_t in
 		warn_untrusted(w);
 		return false;
 	}
-	if (w->fds + cost > w->fd_budget) {
+	/* the namespaces' netlink sockets (netwatch) come out of the same budget */
+	if (w->fds + netwatch_fds(&w->watch) + cost > w->fd_budget) {
 		if (!w->warned_budget)
 			log_warn(
 				"wire: the links' descriptor budget (%zu, half of RLIMIT_NOFILE) is "
@@ -348,6 +349,18 @@ static bool ns_untrusted(int ns_fd)
 	return uid != 0;
 }
 
+/*
+ * Hear of links appearing in the namespace we are in, within the descriptor
+ * budget; unprivileged users' namespaces wait for the periodic scan (one user
+ * could make thousands).
+ */
+static void watch_links(struct wire *w, uint32_t netns, bool untrusted)
+{
+	if (untrusted || w->fds + netwatch_fds(&w->watch) >= w->fd_budget)
+		return;
+	netwatch_enter(&w->watch, netns);
+}
+
 static void visit_ns(struct wire *w, const char *path, struct scan *sc)
 {
 	static bool warned;
@@ -361,6 +374,7 @@ static void visit_ns(struct wire *w, const char *path, struct scan *sc)
 	if (fstat(w->self_netns, &self) == 0 && self.st_ino == st.st_ino &&
 	    self.st_dev == st.st_dev) {
 		attach_here(w, (uint32_t)st.st_ino, -1, false);
+		watch_links(w, (uint32_t)st.st_ino, false);
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -376,6 +390,7 @@ static void visit_ns(struct wire *w, const char *path, struct scan *sc)
 	}
 	if (setns(fd, CLONE_NEWNET) == 0) {
 		attach_here(w, (uint32_t)st.st_ino, fd, untrusted);
+		watch_links(w, (uint32_t)st.st_ino, untrusted);
 		if (setns(w->self_netns, CLONE_NEWNET))
 			log_err("wire: cannot return to our own network namespace: %s",
 				strerror(errno));
@@ -452,6 +467,7 @@ void wire_scan(struct wire *w)
 	for (i = 0; i < w->n; i++)
 		w->v[i].seen = false;
 	w->skipped = w->skipped_ns = 0;
+	netwatch_scan_begin(&w->watch);
 	visit_ns(w, "/proc/self/ns/net", &sc);
 	dir = opendir("/run/netns");
 	while (dir && (d = readdir(dir))) {
@@ -472,6 +488,7 @@ void wire_scan(struct wire *w)
 	if (dir)
 		closedir(dir);
 	free(sc.s);
+	netwatch_scan_end(&w->watch);
 	/* interfaces or namespaces gone: their links are defunct, close them */
 	for (i = 0; i < w->n; i++) {
 		if (w->v[i].seen) {
@@ -483,6 +500,14 @@ void wire_scan(struct wire *w)
 	}
 	w->n = keep;
 	pthread_mutex_unlock(&w->lock);
+}
+
+bool wire_wait(struct wire *w, int ring_epoll_fd, int timeout_ms)
+{
+	if (!netwatch_wait(&w->watch, ring_epoll_fd, timeout_ms))
+		return false;
+	wire_scan(w);
+	return true;
 }
 
 void wire_lock(struct wire *w)
@@ -530,6 +555,7 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 {
 	memset(w, 0, sizeof(*w));
 	w->self_netns = -1;
+	netwatch_init(&w->watch);
 	pthread_mutex_init(&w->lock, NULL);
 	if (o->disabled & DISABLE_WIRE)
 		return 0;
@@ -558,6 +584,7 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 		return 0;
 	}
 	w->enabled = true;
+	netwatch_start(&w->watch);
 	wire_scan(w);
 	if (o->ifaces) {
 		/* every name given must exist somewhere */
@@ -586,9 +613,11 @@ void wire_stop(struct wire *w)
 		detach(w, &w->v[i]);
 	free(w->v);
 	free(w->gone);
+	netwatch_stop(&w->watch);
 	if (w->self_netns >= 0)
 		close(w->self_netns);
 	pthread_mutex_destroy(&w->lock);
 	memset(w, 0, sizeof(*w));
 	w->self_netns = -1;
+	netwatch_init(&w->watch);
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netwatch.h"
+
 struct loader;
 struct opts;
 
@@ -57,6 +59,7 @@ struct wire {
 	bool warned_budget, warned_untrusted;
 	struct wire_gone *gone; /* vanished interfaces, oldest first */
 	size_t ngone;
+	struct netwatch watch; /* new namespaces and links: scan at once */
 };
 
 /*
@@ -74,6 +77,12 @@ struct wire {
 int wire_start(struct wire *w, struct loader *l, const struct opts *o);
 /* Attach to interfaces and namespaces that appeared; forget those gone. */
 void wire_scan(struct wire *w);
+/*
+ * Wait up to TIMEOUT_MS for RING_EPOLL_FD (the ring buffer's) to be readable;
+ * if meanwhile a namespace or an interface appeared, scan before returning.
+ * True if it scanned.
+ */
+bool wire_wait(struct wire *w, int ring_epoll_fd, int timeout_ms);
 void wire_stop(struct wire *w);
 
 /* For readers in other threads (metrics): hold the lock around these. */

@@ -314,3 +314,50 @@ test_wire_bounds() {
 	grep -qE '^  skipped by the bounds: [1-9][0-9]* interface\(s\), 0 namespace\(s\) of unprivileged users \(descriptor budget 256\)$' "$T/check" ||
 		e2e_fail "check: $(grep -A2 '^wire:' "$T/check")"
 }
+
+# young_pair P PORT: a namespace pair made as a container runtime makes one,
+# its REJECT rule and a SYN to it at once, with nothing waited for.
+young_pair() {
+	local p=$1 port=$2
+	ip netns add "$p-cli" && ip netns add "$p-srv" &&
+		ip -n "$p-cli" link add "$NS_IFNAME" type veth peer name "$NS_IFNAME" netns "$p-srv" &&
+		ip -n "$p-cli" addr add "$NS_CLI_IP4/24" dev "$NS_IFNAME" &&
+		ip -n "$p-srv" addr add "$NS_SRV_IP4/24" dev "$NS_IFNAME" &&
+		ip -n "$p-cli" link set "$NS_IFNAME" up && ip -n "$p-srv" link set "$NS_IFNAME" up &&
+		ip netns exec "$p-srv" nft "add table inet rwfw; add chain inet rwfw in { type filter hook input priority 0; }; add rule inet rwfw in tcp dport $port counter reject with tcp reset" &&
+		ip netns exec "$p-cli" "$RSTGEN" client closed_port -a "$NS_SRV_IP4" -p "$port" \
+			-n rg-client -t 2000 >"$T/young.$p" 2>&1
+}
+
+# Namespaces from their first packet: 20 pairs, each REJECTing a SYN as soon
+# as it exists, are all seen (rstwatch attaches when a namespace or an
+# interface appears, not at its next periodic scan); truth: each rule's
+# own counter.
+test_wire_young_namespaces() {
+	local i p port=25300 ms max=0 seen=0 rejected=0 ino n t0
+	T=$(mktemp -d)
+	PAIRS=()
+	trap core_cleanup EXIT
+	rw_start "$T/young.json" || return 1
+	for i in $(seq 20); do
+		p=rwyng$$$i
+		PAIRS+=("$p")
+		t0=$(_ns_now_us)
+		young_pair "$p" "$port" || { e2e_fail "pair $i: $(cat "$T/young.$p" 2>/dev/null)"; continue; }
+		ms=$((($(_ns_now_us) - t0) / 1000))
+		((ms > max)) && max=$ms
+		expect_eq "pair $i: client saw" "$(json_field "$T/young.$p" "done" result)" ECONNREFUSED
+	done
+	echo "    20 pairs, each created, REJECTed and answered within $max ms"
+	for i in $(seq 20); do
+		p=rwyng$$$i
+		ino=$(ns_inode "$p-srv") || continue
+		n=$(ip netns exec "$p-srv" nft list chain inet rwfw in | grep -oE 'packets [0-9]+' | awk '{ print $2 }')
+		rejected=$((rejected + ${n:-0}))
+		rw_wait_count "(.netns == $ino and .cause == \"firewall_reject\")" "${n:-1}" 3
+		n=$(rw_count "(.netns == $ino and .cause == \"firewall_reject\")")
+		seen=$((seen + n))
+	done
+	expect_eq "REJECTs made (the rules' counters)" "$rejected" 20
+	expect_eq "firewall_reject seen in young namespaces" "$seen" "$rejected"
+}
