@@ -54,6 +54,10 @@ echo "== fuzzing the packet parser (libFuzzer, bounded)"
 make -s fuzz 2>&1 | tee "$tmp/fuzz"
 add "$tmp/fuzz" fuzz
 
+echo "== old kernels' download: Debian mirrors from apt's own sources (no network)"
+tests/kernel/test_fetch_sources.sh 2>&1 | tee "$tmp/fetch-sources"
+add "$tmp/fetch-sources" fetch-sources
+
 echo "== old kernel: Debian 6.1 and 5.10 under qemu (tests/kernel)"
 tests/kernel/test_old_kernel.sh 2>&1 | tee "$tmp/kernel"
 add "$tmp/kernel" kernel
