@@ -37,6 +37,10 @@ echo "== install, unit file, man page"
 tests/dist.sh 2>&1 | tee "$tmp/dist"
 add "$tmp/dist" dist
 
+echo "== deploy/: Prometheus rules and alerts, Grafana dashboard, Kubernetes manifest"
+tests/deploy.sh 2>&1 | tee "$tmp/deploy"
+add "$tmp/deploy" deploy
+
 echo "== BPF programs on crafted frames (BPF_PROG_TEST_RUN)"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: BPF program tests need root: 1 test NOT RUN"
