@@ -9,7 +9,7 @@ build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	libncurses-dev
 	linux-libc-dev)
 test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables curl prometheus
-	python3 python3-scapy util-linux iptables systemd man-db
+	python3 python3-scapy python3-yaml util-linux iptables systemd man-db
 	qemu-system-x86 busybox-static cpio)
 # the peers make bench compares with, and the ordinary-traffic generators
 bench_pkgs=(iproute2 jq curl python3 procps bpftrace tcpdump linux-perf iperf3 sockperf)

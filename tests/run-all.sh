@@ -37,6 +37,10 @@ echo "== install, unit file, man page"
 tests/dist.sh 2>&1 | tee "$tmp/dist"
 add "$tmp/dist" dist
 
+echo "== deploy/: Prometheus rules and alerts, Grafana dashboard, Kubernetes manifest"
+tests/deploy.sh 2>&1 | tee "$tmp/deploy"
+add "$tmp/deploy" deploy
+
 echo "== BPF programs on crafted frames (BPF_PROG_TEST_RUN)"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: BPF program tests need root: 1 test NOT RUN"
@@ -53,6 +57,10 @@ add "$tmp/bpf" bpf
 echo "== fuzzing the packet parser (libFuzzer, bounded)"
 make -s fuzz 2>&1 | tee "$tmp/fuzz"
 add "$tmp/fuzz" fuzz
+
+echo "== old kernels' download: Debian mirrors from apt's own sources (no network)"
+tests/kernel/test_fetch_sources.sh 2>&1 | tee "$tmp/fetch-sources"
+add "$tmp/fetch-sources" fetch-sources
 
 echo "== old kernel: Debian 6.1 and 5.10 under qemu (tests/kernel)"
 tests/kernel/test_old_kernel.sh 2>&1 | tee "$tmp/kernel"

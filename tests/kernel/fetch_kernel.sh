@@ -2,13 +2,20 @@
 # Fetch a Debian cloud kernel for the guest tests, once, into a cache in the
 # build tree (never committed), and print the cache directory:
 #
-#   tests/kernel/fetch_kernel.sh 6.1|5.10 [CACHE_ROOT]   (default .output/kernel-cache)
+#   tests/kernel/fetch_kernel.sh [--dry-run] 6.1|5.10 [CACHE_ROOT]   (default .output/kernel-cache)
+#
+# --dry-run prints where it would download from and exits: for 5.10 one line
+# "SUITE URL-of-its-InRelease" per suite, for 6.1 the apt-get download line.
 #
 # 6.1: Debian 12's newest linux-image-6.1.0-*-cloud-amd64-unsigned that apt
 # knows, downloaded with apt-get download.
 # 5.10: Debian 11's newest linux-image-5.10.0-*-cloud-amd64-unsigned, from
 # bullseye's own package indexes (main and bullseye-security), which this
-# script fetches itself: the machine's apt sources are not touched.  Each
+# script fetches itself from the mirrors apt's own sources name (the files
+# apt-config gives as Dir::Etc::sourcelist and Dir::Etc::sourceparts, one-line
+# .list and deb822 .sources: the first Debian archive and security archive
+# there, so the step works behind whatever mirror the machine uses); the
+# machine's apt sources are not touched.  Each
 # InRelease is checked with gpgv against the Debian archive keyring, each
 # Packages.xz against its InRelease's SHA256, the .deb against the index's
 # SHA256.  A package the index lists but the mirror does not serve (HTTP 404:
@@ -27,6 +34,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+DRY_RUN=false
+if [[ ${1:-} == --dry-run ]]; then
+	DRY_RUN=true
+	shift
+fi
 SERIES=${1:-}
 CACHE_ROOT=${2:-.output/kernel-cache}
 # what the guest loads: the virtio disk (the output channel), veth, the
@@ -34,9 +46,9 @@ CACHE_ROOT=${2:-.output/kernel-cache}
 # tcx), and nftables' inet reject (the firewall_reject scenario)
 GUEST_MODULES=(virtio_pci virtio_blk veth sch_ingress cls_bpf nft_reject_inet)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-# bullseye's suites: name, archive root
-BULLSEYE_SUITES=("bullseye http://deb.debian.org/debian"
-	"bullseye-security http://deb.debian.org/debian-security")
+# Debian's suite names (codename or alias, with its -updates/-backports
+# pockets): how a source is told to be Debian's own archive, not a third party's
+DEBIAN_SUITE_RE='^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable)'
 
 die() {
 	echo "fetch_kernel: $*" >&2
@@ -49,9 +61,71 @@ note() {
 
 case $SERIES in
 6.1 | 5.10) ;;
-*) die "usage: fetch_kernel.sh 6.1|5.10 [CACHE_ROOT]" ;;
+*) die "usage: fetch_kernel.sh [--dry-run] 6.1|5.10 [CACHE_ROOT]" ;;
 esac
 PKG_RE="^linux-image-${SERIES//./\\.}\\.0-[0-9]+-cloud-amd64-unsigned\$"
+
+# apt_source_files: the sources files apt itself reads (apt-config knows
+# Dir::Etc and APT_CONFIG), one a line
+apt_source_files() {
+	local SL='' SP=''
+	eval "$(apt-config shell SL Dir::Etc::sourcelist/f SP Dir::Etc::sourceparts/d)"
+	if [[ -n $SL && -f $SL ]]; then
+		printf '%s\n' "$SL"
+	fi
+	if [[ -n $SP ]]; then
+		# no match is no file, not an error
+		compgen -G "$SP*.list" | sort || true
+		compgen -G "$SP*.sources" | sort || true
+	fi
+}
+
+# apt_sources: "URI SUITE" of every enabled binary (deb) source apt reads,
+# from one-line .list files and deb822 .sources stanzas
+apt_sources() {
+	local f
+	while read -r f; do
+		if [[ $f == *.sources ]]; then
+			awk '
+				function flush(  i, n, u, s) {
+					if (types ~ /(^| )deb( |$)/ && enabled !~ /^(no|false)$/) {
+						n = split(uris, u, " "); split("", s)
+						m = split(suites, s, " ")
+						for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print u[i], s[j]
+					}
+					types = uris = suites = ""; enabled = "yes"
+				}
+				BEGIN { enabled = "yes" }
+				/^[ \t]*#/ { next }
+				/^[ \t]*$/ { flush(); next }
+				{ key = tolower($1); sub(/:$/, "", key); $1 = ""; sub(/^ +/, "") }
+				key == "types" { types = $0 } key == "uris" { uris = $0 }
+				key == "suites" { suites = $0 } key == "enabled" { enabled = tolower($0) }
+				END { flush() }' "$f"
+		else
+			sed -E 's/#.*//; s/\[[^]]*\]//' "$f" | awk '$1 == "deb" && NF >= 3 { print $2, $3 }'
+		fi
+	done < <(apt_source_files)
+}
+
+# debian_roots: sets archive_root and security_root, the first Debian archive
+# and Debian security archive among apt's sources
+debian_roots() {
+	local uri suite
+	archive_root='' security_root=''
+	while read -r uri suite; do
+		[[ $suite =~ $DEBIAN_SUITE_RE ]] || continue
+		uri=${uri%/}
+		if [[ $suite == */updates || $suite == *-security ]]; then
+			[[ -n $security_root ]] || security_root=$uri
+		else
+			[[ -n $archive_root ]] || archive_root=$uri
+		fi
+	done < <(apt_sources)
+	[[ -n $archive_root ]] || die "apt's sources ($(apt_source_files | tr '\n' ' ')) name no Debian archive"
+	[[ -n $security_root ]] ||
+		die "apt's sources ($(apt_source_files | tr '\n' ' ')) name no Debian security archive"
+}
 
 # newest_cache: the newest cache directory of this series that is complete,
 # or has its .deb kept for a new list of modules
@@ -178,6 +252,23 @@ resolve_bullseye() {
 	[[ $(basename "$dir") == "$newest" ]] ||
 		note "using $(basename "$dir"), not the newest in the index ($newest)"
 }
+
+if [[ $SERIES == 5.10 ]]; then
+	debian_roots
+	# bullseye's suites: name, archive root
+	BULLSEYE_SUITES=("bullseye $archive_root" "bullseye-security $security_root")
+fi
+if $DRY_RUN; then
+	if [[ $SERIES == 6.1 ]]; then
+		echo "apt-get download $(apt_newest_pkg || true) (apt's own sources)"
+	else
+		for s in "${BULLSEYE_SUITES[@]}"; do
+			read -r name root <<<"$s"
+			echo "$name $root/dists/$name/InRelease"
+		done
+	fi
+	exit 0
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
