@@ -33,11 +33,12 @@ l3_setup() {
 	core_new_pair tnl || return 1
 	ns_bg "$CLI_NS" "$T/relay" "$TUN_RELAY" "$CLI_NS" "$SRV_NS" "$TNL" 120 >/dev/null
 	ns_wait_line "$T/relay" '^ready' 5 || { e2e_fail "tun relay: $(cat "$T/relay.err")"; return 1; }
-	tunnel_end "$CLI_NS" "$NS_TNL_CLI_IP4" "$NS_TNL_SRV_IP4" "$NS_TNL_CLI_IP6" &&
-		tunnel_end "$SRV_NS" "$NS_TNL_SRV_IP4" "$NS_TNL_CLI_IP4" "$NS_TNL_SRV_IP6" ||
-		{ e2e_fail "tun addresses"; return 1; }
-	NS_SRV_IP4=$NS_TNL_SRV_IP4 NS_SRV_IP6=$NS_TNL_SRV_IP6
-	NS_CLI_IP4=$NS_TNL_CLI_IP4 NS_CLI_IP6=$NS_TNL_CLI_IP6
+	if ! tunnel_end "$CLI_NS" "$NS_TNL_CLI_IP4" "$NS_TNL_SRV_IP4" "$NS_TNL_CLI_IP6" ||
+		! tunnel_end "$SRV_NS" "$NS_TNL_SRV_IP4" "$NS_TNL_CLI_IP4" "$NS_TNL_SRV_IP6"; then
+		e2e_fail "tun addresses"
+		return 1
+	fi
+	NS_SRV_IP4=$NS_TNL_SRV_IP4 NS_SRV_IP6=$NS_TNL_SRV_IP6 # where run_scenario connects
 	RW_OUT=$T/log.json # rw_count and friends read serve's event log
 	serve_start --log "$RW_OUT" "$@" || return 1
 	for ns in "$SRV_INO" "$CLI_INO"; do
