@@ -30,20 +30,32 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 #define LOOPBACK_IFINDEX 1 /* include/net/flow.h: lo's index, in every namespace */
 
 /*
+ * Where the packet starts.  TC and XDP hand the programs the packet from its
+ * link-layer header, and a device without one (WireGuard, tun, ipip, sit,
+ * ip6tnl, GRE: no header_ops, mac_len 0) hands them the IP header itself.
+ * Which one an interface is, user space knows from its type (ARPHRD_*, see
+ * user/wire.c) and attaches the matching variant below: the choice costs no
+ * instruction per packet, where a check in the program (a map keyed by
+ * ifindex, or sk_buff's mac_len through a kfunc the 5.10/6.1 compat object
+ * lacks) would cost one on every packet of every Ethernet device.
+ */
+enum link_hdr { LINK_ETH, LINK_NONE };
+
+/*
  * Every packet on every interface passes here, and almost none is a RST: for
  * an untagged IPv4 or IPv6 packet without extension headers, a few loads tell.
  * False sends the packet to the full parser (VLANs, extension headers, short
- * or odd packets): it may be a RST.
+ * or odd packets): it may be a RST.  PROTO is the packet's ethertype (network
+ * order): the Ethernet header's, or on a device without one the skb's
+ * protocol (TC), or 0 where nothing says it (XDP): the IP version then does.
  */
-static __always_inline bool surely_not_rst(void *data, void *end)
+static __always_inline bool surely_not_rst_ip(const void *l3, void *end, __be16 proto)
 {
-	struct ethhdr *eth = data;
 	const __u8 *th;
 
-	if ((void *)(eth + 1) > end)
-		return false;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
+	/* IPv4 first, as the branches stood before L3 devices: one test to its check */
+	if (__builtin_expect(proto == bpf_htons(ETH_P_IP), 1)) {
+		const struct iphdr *ip = l3;
 		__u32 ihl;
 
 		if ((void *)(ip + 1) > end)
@@ -54,8 +66,8 @@ static __always_inline bool surely_not_rst(void *data, void *end)
 		if (ihl < sizeof(*ip))
 			return false;
 		th = (const __u8 *)ip + ihl;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6 = l3;
 
 		if ((void *)(ip6 + 1) > end)
 			return false;
@@ -64,12 +76,37 @@ static __always_inline bool surely_not_rst(void *data, void *end)
 		th = (const __u8 *)(ip6 + 1);
 	} else {
 		/* ARP and the like: no RST; VLAN tags: the parser walks them */
-		return eth->h_proto != bpf_htons(PARSE_ETH_P_8021Q) &&
-		       eth->h_proto != bpf_htons(PARSE_ETH_P_8021AD);
+		return proto != bpf_htons(PARSE_ETH_P_8021Q) &&
+		       proto != bpf_htons(PARSE_ETH_P_8021AD);
 	}
 	if (th + sizeof(struct tcphdr) > (const __u8 *)end)
 		return false;
 	return !(tcp_flag_byte(th) & TCPHDR_RST);
+}
+
+static __always_inline bool surely_not_rst(void *data, void *end, enum link_hdr link, __be16 proto)
+{
+	struct ethhdr *eth = data;
+	__u8 version;
+
+	if (link == LINK_ETH) {
+		if ((void *)(eth + 1) > end)
+			return false;
+		return surely_not_rst_ip(eth + 1, end, eth->h_proto);
+	}
+	if (data + 1 > end)
+		return false;
+	version = *(const __u8 *)data >> 4;
+	if (!proto)
+		proto = version == 4 ? bpf_htons(ETH_P_IP) :
+			version == 6 ? bpf_htons(ETH_P_IPV6) :
+				       0;
+	/* an skb protocol the header does not bear out: not an IP packet to parse */
+	else if (version != (proto == bpf_htons(ETH_P_IP)   ? 4 :
+			     proto == bpf_htons(ETH_P_IPV6) ? 6 :
+							      0))
+		return true;
+	return surely_not_rst_ip(data, end, proto);
 }
 
 /* RSTs on the wire per (netns, ifindex, direction): only this unit counts them */
@@ -119,17 +156,17 @@ static __always_inline struct rstw_event *wire_event(const struct parsed_tcp *pt
 	return e;
 }
 
-SEC("tc")
-int tc_rst_out(struct __sk_buff *skb)
+static __always_inline int rst_leaving(struct __sk_buff *skb, enum link_hdr link)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct rstw_event *e;
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 netns = 0;
 
-	if (surely_not_rst(data, end))
+	if (surely_not_rst(data, end, link, link == LINK_ETH ? 0 : skb->protocol))
 		return TC_ACT_UNSPEC_NUM;
-	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
+	if (parse_tcp_packet(data, end, link == LINK_ETH, &pt) != PARSE_TCP ||
+	    !(pt.flags & RSTW_TCP_RST))
 		return TC_ACT_UNSPEC_NUM;
 	{
 		struct sk_buff *kskb = kern_ctx_of(skb);
@@ -161,13 +198,26 @@ int tc_rst_out(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC_NUM;
 }
 
+/* Egress by TC on a device with an Ethernet header, and on one without (above). */
+SEC("tc")
+int tc_rst_out(struct __sk_buff *skb)
+{
+	return rst_leaving(skb, LINK_ETH);
+}
+
+SEC("tc")
+int tc_rst_out_l3(struct __sk_buff *skb)
+{
+	return rst_leaving(skb, LINK_NONE);
+}
+
 /*
  * A RST arriving on IFINDEX: counted, and looked up the way the stack will.
  * A RST for a TIME_WAIT socket (rst_timewait) is traced nowhere else.  CTX is
  * the XDP or TC context the socket lookup takes.
  */
-static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 ifindex,
-					__u32 netns)
+static __always_inline void rst_arrived(void *ctx, void *data, void *end, enum link_hdr link,
+					__u32 ifindex, __u32 netns)
 {
 	struct bpf_sock_tuple t = {};
 	struct tcp_timewait_sock *tw;
@@ -176,7 +226,8 @@ static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 
 	struct parsed_tcp pt = {}; /* all 16 address bytes reach the event, even for IPv4 */
 	__u32 size, seen;
 
-	if (parse_tcp_packet(data, end, 1, &pt) != PARSE_TCP || !(pt.flags & RSTW_TCP_RST))
+	if (parse_tcp_packet(data, end, link == LINK_ETH, &pt) != PARSE_TCP ||
+	    !(pt.flags & RSTW_TCP_RST))
 		return;
 	if (pt.family == AF_INET) {
 		__builtin_memcpy(&t.ipv4.saddr, pt.saddr, 4);
@@ -215,21 +266,36 @@ static __always_inline void rst_arrived(void *ctx, void *data, void *end, __u32 
 	bpf_sk_release(sk);
 }
 
-/* Ingress by XDP: --xdp-mode native on a NIC whose driver has it, or generic. */
-SEC("xdp")
-int xdp_rst_in(struct xdp_md *ctx)
+/*
+ * Ingress by XDP: --xdp-mode native on a NIC whose driver has it, or generic.
+ * Generic XDP on a device without a link-layer header (tun, WireGuard, ipip)
+ * starts at the IP header, as TC does.
+ */
+static __always_inline int xdp_rst_arrived(struct xdp_md *ctx, enum link_hdr link)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct xdp_buff *xb;
 	__u32 netns = 0;
 
-	if (surely_not_rst(data, end))
+	if (surely_not_rst(data, end, link, 0))
 		return XDP_PASS;
 	xb = kern_ctx_of(ctx);
 	if (xb)
 		netns = xb->rxq->dev->nd_net.net->ns.inum;
-	rst_arrived(ctx, data, end, ctx->ingress_ifindex, netns);
+	rst_arrived(ctx, data, end, link, ctx->ingress_ifindex, netns);
 	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_rst_in(struct xdp_md *ctx)
+{
+	return xdp_rst_arrived(ctx, LINK_ETH);
+}
+
+SEC("xdp")
+int xdp_rst_in_l3(struct xdp_md *ctx)
+{
+	return xdp_rst_arrived(ctx, LINK_NONE);
 }
 
 /*
@@ -237,18 +303,29 @@ int xdp_rst_in(struct xdp_md *ctx)
  * sees, without generic XDP's cost per packet on devices without native XDP,
  * and without attaching native XDP (which resets some NICs' links).
  */
-SEC("tc")
-int tc_rst_in(struct __sk_buff *skb)
+static __always_inline int tc_rst_arrived(struct __sk_buff *skb, enum link_hdr link)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct sk_buff *kskb;
 	__u32 netns = 0;
 
-	if (surely_not_rst(data, end))
+	if (surely_not_rst(data, end, link, link == LINK_ETH ? 0 : skb->protocol))
 		return TC_ACT_UNSPEC_NUM;
 	kskb = kern_ctx_of(skb);
 	if (kskb && kskb->dev)
 		netns = kskb->dev->nd_net.net->ns.inum;
-	rst_arrived(skb, data, end, skb->ifindex, netns);
+	rst_arrived(skb, data, end, link, skb->ifindex, netns);
 	return TC_ACT_UNSPEC_NUM;
+}
+
+SEC("tc")
+int tc_rst_in(struct __sk_buff *skb)
+{
+	return tc_rst_arrived(skb, LINK_ETH);
+}
+
+SEC("tc")
+int tc_rst_in_l3(struct __sk_buff *skb)
+{
+	return tc_rst_arrived(skb, LINK_NONE);
 }

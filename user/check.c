@@ -284,7 +284,10 @@ static void print_rung(const struct facts *f, const struct loader *l)
 	}
 }
 
-/* "wire": [{"ifname", "netns", "tc": "tcx"|"clsact"|null, "xdp": "native"|"generic"|null}] */
+/*
+ * "wire": [{"ifname", "netns", "tc": "tcx"|"clsact"|null, "ingress": "tcx"|"clsact"|
+ * "xdp-native"|"xdp-generic"|null, "link_header": "ethernet"|"none"}]
+ */
 static void print_wire(const struct facts *f, const struct wire *wire)
 {
 	char ifname[4 * IF_NAMESIZE];
@@ -315,16 +318,19 @@ static void print_wire(const struct facts *f, const struct wire *wire)
 
 		if (f->plain)
 			/* interface names are anyone's (their own namespaces): escaped */
-			fprintf(f->plain, "  %-16s netns %-10u %s%s%s%s\n",
+			fprintf(f->plain, "  %-16s netns %-10u %s%s%s%s%s\n",
 				format_safe(a->ifname, ifname, sizeof(ifname)), a->netns,
 				tc ? tc : "", tc ? "-egress " : "", in ? in : "",
-				tc_in ? "-ingress" : "");
+				tc_in ? "-ingress" : "",
+				a->l3 ? " (no link-layer header: parsed from the IP header)" : "");
 		if (f->json) {
 			jw_object_begin(f->json);
 			jw_kv_string(f->json, "ifname", a->ifname);
 			jw_kv_uint(f->json, "netns", a->netns);
 			jw_kv_string(f->json, "tc", tc);
 			jw_kv_string(f->json, "ingress", in);
+			/* "ethernet", or "none": the programs start at the IP header */
+			jw_kv_string(f->json, "link_header", a->l3 ? "none" : "ethernet");
 			jw_object_end(f->json);
 		}
 	}

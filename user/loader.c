@@ -606,6 +606,13 @@ int loader_start(struct loader *l, const struct opts *o)
 	bpf_program__set_autoload(l->skel->progs.tc_rst_in,
 				  !(disabled & DISABLE_WIRE) && o->xdp_mode == XDP_MODE_AUTO);
 	bpf_program__set_autoload(l->skel->progs.tc_rst_out, !(disabled & DISABLE_WIRE));
+	/* the same for devices without a link-layer header (bpf/wire.bpf.c) */
+	bpf_program__set_autoload(l->skel->progs.xdp_rst_in_l3,
+				  bpf_program__autoload(l->skel->progs.xdp_rst_in));
+	bpf_program__set_autoload(l->skel->progs.tc_rst_in_l3,
+				  bpf_program__autoload(l->skel->progs.tc_rst_in));
+	bpf_program__set_autoload(l->skel->progs.tc_rst_out_l3,
+				  bpf_program__autoload(l->skel->progs.tc_rst_out));
 	/* without the wire view nobody reads the stack's mark of its own resets */
 	l->skel->rodata->wire_view = !(disabled & DISABLE_WIRE);
 

@@ -18,6 +18,7 @@
 #include <linux/if_link.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,10 @@
 #include "rstwatch.h"
 #include "wire.h"
 
+#ifndef ARPHRD_IP6GRE
+#define ARPHRD_IP6GRE 823 /* linux/if_arp.h, which clashes with net/if.h */
+#endif
+
 static bool name_in_list(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -49,6 +54,42 @@ static bool name_in_list(const char *list, const char *name)
 		p = comma ? comma + 1 : NULL;
 	}
 	return false;
+}
+
+/*
+ * Does the interface hand TC and XDP its packets from the IP header, with no
+ * link-layer header before it?  Told by its type (dev->type, ARPHRD_*): the
+ * types below have no header_ops, so the kernel starts their packets at the
+ * network header.  Ethernet and loopback carry an Ethernet header; any other
+ * type is parsed as Ethernet, as before.  A GRE device without a fixed remote
+ * (NBMA) has a header (its outer IP and GRE): its RSTs are missed, not
+ * misread.  Asked in the current namespace.
+ */
+static bool link_has_no_header(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	err = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (err)
+		return false;
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_NONE: /* WireGuard, tun, xfrm */
+	case ARPHRD_TUNNEL: /* ipip, vti */
+	case ARPHRD_TUNNEL6: /* ip6tnl, vti6 */
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+	case ARPHRD_IP6GRE:
+	case ARPHRD_RAWIP: /* cellular modems */
+	case ARPHRD_PPP:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static struct wire_attach *find(struct wire *w, uint32_t netns, int ifindex)
@@ -140,12 +181,13 @@ static int xdp_attach(struct wire *w, struct wire_attach *a)
 
 	if (w->xdp_mode == XDP_MODE_NATIVE) {
 		xo.flags = XDP_FLAGS_DRV_MODE;
-		fd = bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+		fd = bpf_link_create(a->l3 ? w->xdp_prog_l3 : w->xdp_prog, a->ifindex, BPF_XDP,
+				     &xo);
 		a->xdp_native = fd >= 0;
 		return fd;
 	}
 	xo.flags = XDP_FLAGS_SKB_MODE;
-	return bpf_link_create(w->xdp_prog, a->ifindex, BPF_XDP, &xo);
+	return bpf_link_create(a->l3 ? w->xdp_prog_l3 : w->xdp_prog, a->ifindex, BPF_XDP, &xo);
 }
 
 static void warn_untrusted(struct wire *w)
@@ -198,7 +240,8 @@ static void attach_ingress(struct wire *w, struct wire_attach *a, int ns_fd)
 		return;
 	}
 	if (w->clsact) {
-		int err = clsact_attach(w->tc_in_prog, a->ifindex, BPF_TC_INGRESS);
+		int err = clsact_attach(a->l3 ? w->tc_in_prog_l3 : w->tc_in_prog, a->ifindex,
+					BPF_TC_INGRESS);
 
 		if (err) {
 			log_warn("wire: %s (netns %u): clsact ingress: %s: RSTs to TIME_WAIT not "
@@ -211,7 +254,7 @@ static void attach_ingress(struct wire *w, struct wire_attach *a, int ns_fd)
 			a->netns_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 0);
 		return;
 	}
-	a->tc_in_link = bpf_link_create(w->tc_in_prog, a->ifindex,
+	a->tc_in_link = bpf_link_create(a->l3 ? w->tc_in_prog_l3 : w->tc_in_prog, a->ifindex,
 					(enum bpf_attach_type)w->tcx_ingress, NULL);
 	if (a->tc_in_link < 0) {
 		log_warn("wire: %s (netns %u): tcx ingress: %s: RSTs to TIME_WAIT not seen there",
@@ -262,9 +305,11 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 		a->untrusted = untrusted;
 		a->xdp_link = a->tc_link = a->tc_in_link = a->netns_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", it->if_name);
+		a->l3 = link_has_no_header(a->ifname);
 
 		if (w->clsact) {
-			int err = clsact_attach(w->tc_prog, a->ifindex, BPF_TC_EGRESS);
+			int err = clsact_attach(a->l3 ? w->tc_prog_l3 : w->tc_prog, a->ifindex,
+						BPF_TC_EGRESS);
 
 			if (err) {
 				log_warn(
@@ -277,7 +322,7 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 					a->netns_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 0);
 			}
 		} else if (w->tcx_egress >= 0) {
-			a->tc_link = bpf_link_create(w->tc_prog, a->ifindex,
+			a->tc_link = bpf_link_create(a->l3 ? w->tc_prog_l3 : w->tc_prog, a->ifindex,
 						     (enum bpf_attach_type)w->tcx_egress, NULL);
 			if (a->tc_link < 0) {
 				log_warn("wire: %s (netns %u): tcx egress: %s: firewall resets not "
@@ -289,7 +334,7 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 		/* loopback traffic is all local: the tracepoints see it whole */
 		if (!lo)
 			attach_ingress(w, a, ns_fd);
-		log_info("wire: %s (netns %u): %s%s", a->ifname, netns,
+		log_info("wire: %s (netns %u): %s%s%s", a->ifname, netns,
 			 a->tc_link >= 0 ? "tcx egress " :
 			 a->tc_clsact	 ? "clsact egress " :
 					   "",
@@ -297,7 +342,8 @@ static void attach_here(struct wire *w, uint32_t netns, int ns_fd, bool untruste
 			 a->tc_in_clsact    ? "clsact ingress" :
 			 a->xdp_link < 0    ? "" :
 			 a->xdp_native	    ? "xdp (native)" :
-					      "xdp (generic)");
+					      "xdp (generic)",
+			 a->l3 ? ", from the IP header (no link-layer header)" : "");
 		w->fds += attach_fds(a);
 		if (untrusted)
 			w->untrusted_fds += attach_fds(a);
@@ -562,6 +608,9 @@ int wire_start(struct wire *w, struct loader *l, const struct opts *o)
 	w->xdp_prog = bpf_program__fd(l->skel->progs.xdp_rst_in);
 	w->tc_prog = bpf_program__fd(l->skel->progs.tc_rst_out);
 	w->tc_in_prog = bpf_program__fd(l->skel->progs.tc_rst_in);
+	w->xdp_prog_l3 = bpf_program__fd(l->skel->progs.xdp_rst_in_l3);
+	w->tc_prog_l3 = bpf_program__fd(l->skel->progs.tc_rst_out_l3);
+	w->tc_in_prog_l3 = bpf_program__fd(l->skel->progs.tc_rst_in_l3);
 	w->xdp_mode = o->xdp_mode;
 	w->tcx_egress = (int)loader_btf_enum_value(l->vmlinux, "bpf_attach_type", "BPF_TCX_EGRESS");
 	w->tcx_ingress =

@@ -31,6 +31,7 @@ struct wire_attach {
 	bool tc_in_clsact; /* the same at ingress */
 	int netns_fd; /* for detaching those filters: -1 for our own namespace */
 	bool xdp_native; /* attached in native (driver) mode */
+	bool l3; /* no link-layer header: the *_l3 programs, parsing from the IP header */
 	bool untrusted; /* in an unprivileged user's namespace */
 	bool seen; /* during a scan */
 };
@@ -44,6 +45,7 @@ struct wire_attach {
 struct wire {
 	bool enabled;
 	int xdp_prog, tc_prog, tc_in_prog;
+	int xdp_prog_l3, tc_prog_l3, tc_in_prog_l3; /* the same for devices without a link header */
 	int xdp_mode; /* XDP_MODE_* of opts.h: AUTO means TC ingress */
 	int tcx_egress, tcx_ingress; /* enum bpf_attach_type values from BTF, -1 if none */
 	bool clsact; /* TC through clsact filters, not tcx */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The wire programs (bpf/wire.bpf.c: xdp_rst_in, tc_rst_in, tc_rst_out) run by the kernel
+ * The wire programs (bpf/wire.bpf.c: xdp_rst_in, tc_rst_in, tc_rst_out and their _l3
+ * variants for devices without a link-layer header) run by the kernel
  * on crafted frames with BPF_PROG_TEST_RUN, their maps and ring buffer read
  * back.  Root only; everything happens in a private network namespace of this
  * process (unshare), so no socket or interface of the host is involved.
@@ -497,7 +498,9 @@ static struct {
 	bool tried, ok;
 	struct resets_bpf *skel;
 	struct ring_buffer *rb;
-	int xdp_fd, tc_fd, tc_in_fd, wire_fd, counts_fd, svc_fd, stats_fd, stack_fd;
+	int xdp_fd, tc_fd, tc_in_fd, wire_fd, xdp_l3_fd, tc_l3_fd,
+		tc_in_l3_fd, /* the *_l3 variants: no link-layer header */
+		counts_fd, svc_fd, stats_fd, stack_fd;
 	uint32_t netns; /* inode of our private network namespace */
 	uint32_t lo; /* its loopback ifindex */
 	int ncpu;
@@ -580,7 +583,10 @@ static bool setup_once(void)
 	{
 		bpf_program__set_autoload(prog, prog == g.skel->progs.xdp_rst_in ||
 							prog == g.skel->progs.tc_rst_in ||
-							prog == g.skel->progs.tc_rst_out);
+							prog == g.skel->progs.tc_rst_out ||
+							prog == g.skel->progs.xdp_rst_in_l3 ||
+							prog == g.skel->progs.tc_rst_in_l3 ||
+							prog == g.skel->progs.tc_rst_out_l3);
 	}
 	err = resets_bpf__load(g.skel);
 	if (err) {
@@ -591,6 +597,9 @@ static bool setup_once(void)
 	g.xdp_fd = bpf_program__fd(g.skel->progs.xdp_rst_in);
 	g.tc_fd = bpf_program__fd(g.skel->progs.tc_rst_out);
 	g.tc_in_fd = bpf_program__fd(g.skel->progs.tc_rst_in);
+	g.xdp_l3_fd = bpf_program__fd(g.skel->progs.xdp_rst_in_l3);
+	g.tc_l3_fd = bpf_program__fd(g.skel->progs.tc_rst_out_l3);
+	g.tc_in_l3_fd = bpf_program__fd(g.skel->progs.tc_rst_in_l3);
 	g.wire_fd = bpf_map__fd(g.skel->maps.wire_counts);
 	g.counts_fd = bpf_map__fd(g.skel->maps.counts);
 	g.svc_fd = bpf_map__fd(g.skel->maps.service_counts);
@@ -743,13 +752,18 @@ static bool quiet_elsewhere(void)
 
 /* ------------------------------------------------------------ test runs */
 
-static int run_xdp(const uint8_t *frame, size_t len, uint32_t *retval)
+static int run_xdp_fd(int fd, const uint8_t *frame, size_t len, uint32_t *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len);
-	int err = bpf_prog_test_run_opts(g.xdp_fd, &o);
+	int err = bpf_prog_test_run_opts(fd, &o);
 
 	*retval = o.retval;
 	return err;
+}
+
+static int run_xdp(const uint8_t *frame, size_t len, uint32_t *retval)
+{
+	return run_xdp_fd(g.xdp_fd, frame, len, retval);
 }
 
 static int run_tc_fd(int fd, const uint8_t *frame, size_t len, uint32_t *retval)
@@ -1489,6 +1503,96 @@ static bool tail_zero(const struct rstw_event *e)
 		NOTE("IPv4 event laddr %s raddr %s: bytes 4-15 not zero", l, r);
 	}
 	return ok;
+}
+
+/* --------------------------------------------- devices without a link header */
+
+/*
+ * A packet as a tun, WireGuard or ipip device hands it over: the IP header
+ * first.  A TC test run still reads bytes 12-13 as an ethertype
+ * (eth_type_trans) and sets skb->protocol from them, which the _l3 TC
+ * programs check against the IP version: a source address whose bytes there
+ * spell the ethertype (IPv4 8.0.x.x; IPv6 bytes 4-5 86dd) gives the skb the
+ * protocol a real device would; MATCH false gives it the other family's.
+ */
+static void ip_first(struct pkt *p, int family, bool match, uint8_t flags)
+{
+	/* IPv4: 8.0.x.x = 0x0800, 134.221.x.x = 0x86dd */
+	static const uint8_t s4[4] = { 8, 0, 2, 1 }, other4[4] = { 134, 221, 2, 1 };
+	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x86, 0xdd, [15] = 1 };
+
+	pkt_init(p);
+	p->custom = true;
+	memcpy(p->saddr, family == 2 ? (match ? s4 : other4) : s6, family == 2 ? 4 : 16);
+	memcpy(p->daddr, family == 2 ? v4_dst : v6_dst, family == 2 ? 4 : 16);
+	if (!match && family == 10) {
+		p->saddr[4] = 0x08;
+		p->saddr[5] = 0x00;
+	}
+	p->sport = SPORT;
+	p->dport = DPORT;
+	if (family == 2)
+		ipv4(p, 5, 6, 0);
+	else
+		ipv6(p, 6);
+	tcp(p, flags, 5);
+	pkt_done(p);
+}
+
+/* One packet through one program: counted (under KEY) or not, nothing else. */
+static bool l3_run(int fd, bool xdp, struct rstw_wire_key key, const struct pkt *p, bool counted,
+		   const char *what)
+{
+	uint32_t retval = 0;
+	bool ok;
+
+	reset_state();
+	ok = CHECK_EQ_INT(xdp ? run_xdp_fd(fd, p->b, p->len, &retval) :
+				run_tc_fd(fd, p->b, p->len, &retval),
+			  0);
+	ok = CHECK_EQ_INT((int32_t)retval, xdp ? XDP_PASS_NUM : TC_ACT_UNSPEC_RET) && ok;
+	ok = wire_is(&key, counted ? 1 : 0) && ok;
+	ok = quiet_elsewhere() && ok;
+	if (!ok)
+		NOTE("%s: expected %s", what, counted ? "counted" : "not counted");
+	return ok;
+}
+
+TEST(l3_programs_parse_from_the_ip_header)
+{
+	struct pkt p;
+
+	NEED_SETUP();
+	for (int family = 2; family <= 10; family += 8) {
+		bool v4 = family == 2;
+
+		ip_first(&p, family, true, RST_ACK);
+		l3_run(g.xdp_l3_fd, true, xdp_key(), &p, true,
+		       v4 ? "xdp_l3 ipv4 rst" : "xdp_l3 ipv6 rst");
+		l3_run(g.tc_l3_fd, false, tc_key(), &p, true,
+		       v4 ? "tc_out_l3 ipv4 rst" : "tc_out_l3 ipv6 rst");
+		l3_run(g.tc_in_l3_fd, false, xdp_key(), &p, true,
+		       v4 ? "tc_in_l3 ipv4 rst" : "tc_in_l3 ipv6 rst");
+		/* the Ethernet programs read it as a frame: this RST was never counted */
+		l3_run(g.xdp_fd, true, xdp_key(), &p, false, "xdp_rst_in on an IP packet");
+		l3_run(g.tc_fd, false, tc_key(), &p, false, "tc_rst_out on an IP packet");
+		l3_run(g.tc_in_fd, false, xdp_key(), &p, false, "tc_rst_in on an IP packet");
+		/* not a RST: the fast path says so */
+		ip_first(&p, family, true, RSTW_TCP_ACK);
+		l3_run(g.xdp_l3_fd, true, xdp_key(), &p, false, "xdp_l3 ack");
+		l3_run(g.tc_l3_fd, false, tc_key(), &p, false, "tc_out_l3 ack");
+		l3_run(g.tc_in_l3_fd, false, xdp_key(), &p, false, "tc_in_l3 ack");
+		/* an skb protocol the IP version does not bear out: TC leaves it */
+		ip_first(&p, family, false, RST);
+		l3_run(g.tc_l3_fd, false, tc_key(), &p, false, "tc_out_l3, other skb protocol");
+		l3_run(g.tc_in_l3_fd, false, xdp_key(), &p, false, "tc_in_l3, other skb protocol");
+		l3_run(g.xdp_l3_fd, true, xdp_key(), &p, true, "xdp_l3 (no skb protocol)");
+	}
+	/* an Ethernet frame given to them is no IP packet: nothing is invented */
+	v4_tcp(&p, 0, 5, 0, RST, 5);
+	l3_run(g.xdp_l3_fd, true, xdp_key(), &p, false, "xdp_l3 on an Ethernet frame");
+	l3_run(g.tc_l3_fd, false, tc_key(), &p, false, "tc_out_l3 on an Ethernet frame");
+	l3_run(g.tc_in_l3_fd, false, xdp_key(), &p, false, "tc_in_l3 on an Ethernet frame");
 }
 
 /*
