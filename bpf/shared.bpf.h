@@ -197,7 +197,15 @@ typedef struct {
 } pending_map_t;
 RSTW_MAP(pending_map_t, pending);
 
-/* per-CPU: the last reset the stack itself sent, to tell its RSTs at egress */
+/*
+ * per-CPU: the last reset the stack itself sent, to tell its RSTs at egress.
+ * It leaves in the same softirq, microseconds later, but a virtual CPU the
+ * host descheduled meanwhile comes back ticks later (11 ms seen in a qemu
+ * guest under load): the mark holds for RSTW_STACK_MARK_TICKS, 10 ms at
+ * HZ=1000 and 100 ms at HZ=100; a foreign RST of the same ports on the same
+ * CPU within that is what it could be mistaken for.
+ */
+#define RSTW_STACK_MARK_TICKS 10
 struct stack_rst_mark {
 	__u64 ts; /* jiffies */
 	__u16 sport; /* host order: the RST's source = our local port */

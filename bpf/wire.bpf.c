@@ -122,8 +122,9 @@ static __always_inline bool stack_rst_matches(const struct parsed_tcp *pt)
 	__u32 zero = 0;
 	struct stack_rst_mark *m = bpf_map_lookup_elem(&stack_rst, &zero);
 
-	/* the stack sends its reply within the same softirq: microseconds, the same or the next tick */
-	return m && m->sport == pt->sport && m->dport == pt->dport && bpf_jiffies64() - m->ts <= 1;
+	/* the stack sends its reply within the same softirq (see stack_rst_mark) */
+	return m && m->sport == pt->sport && m->dport == pt->dport &&
+	       bpf_jiffies64() - m->ts <= RSTW_STACK_MARK_TICKS;
 }
 
 static __always_inline void wire_count(__u32 netns, __u32 ifindex, __u32 dir)
