@@ -164,6 +164,7 @@ install: $(OUTPUT)/rstwatch $(OUTPUT)/rstwatch.service
 # deb: the Debian package (debian/), built by dpkg-buildpackage from a copy of
 # the tree, into $(OUTPUT)/deb/rstwatch_$(VERSION)_<arch>.deb
 deb:
+	$(Q)scripts/deps.sh deb
 	$(Q)scripts/build-deb.sh $(OUTPUT)/deb
 
 clean:

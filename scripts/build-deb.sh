@@ -21,12 +21,16 @@ src=$build/rstwatch-$version
 rm -rf "$build"
 mkdir -p "$src"
 # the tree as git sees it (tracked and new files, edits included), without
-# .output/ or anything else .gitignore names
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-	[ -e "$f" ] || continue # deleted in the work tree, not yet committed
-	mkdir -p "$src/$(dirname "$f")"
-	cp -a "$f" "$src/$f"
-done
+# .output/ or anything else .gitignore names; outside git, all but .output/
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+		[ -e "$f" ] || continue # deleted in the work tree, not yet committed
+		mkdir -p "$src/$(dirname "$f")"
+		cp -a "$f" "$src/$f"
+	done
+else
+	tar -cf - --exclude=./.output --exclude="./$outdir" . | tar -C "$src" -xf -
+fi
 
 (cd "$src" && dpkg-buildpackage -b -us -uc) >"$build/build.log" 2>&1 || {
 	tail -n 40 "$build/build.log" >&2
