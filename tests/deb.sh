@@ -180,8 +180,11 @@ fi
 left=
 while read -r path; do
 	{ [ -e "$path" ] || [ -L "$path" ]; } && ! grep -qxF "$path" "$tmp/there-before" && left="$left $path"
-done < <(cat "$tmp/files"; printf '%s\n' /etc/rstwatch "$unit_link" "${runtime_dirs[@]}" \
-	/var/lib/systemd/deb-systemd-helper-enabled/rstwatch.service.dsh-also)
+done < <({
+	cat "$tmp/files"
+	printf '%s\n' /etc/rstwatch "$unit_link" "${runtime_dirs[@]}" \
+		/var/lib/systemd/deb-systemd-helper-enabled/rstwatch.service.dsh-also
+} | sort -u)
 if [ -z "$left" ] && ! dpkg-query -W rstwatch >/dev/null 2>&1; then
 	ok "purge left nothing behind (files, /etc/rstwatch, the enablement, the log directory)"
 else
