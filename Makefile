@@ -62,7 +62,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test test-unit test-e2e check-format lint install run
+.PHONY: all clean test test-unit test-e2e check-format lint install run deb
 
 all: $(OUTPUT)/rstwatch $(TOOLS)
 
@@ -106,7 +106,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c user/*.h include/rstwatch.h $(SKELS) $(OUTPUT)/syscall_names.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/rstwatch: $(APP_OBJS)
 	$(call msg,LINK,$@)
@@ -160,6 +160,12 @@ install: $(OUTPUT)/rstwatch $(OUTPUT)/rstwatch.service
 	@# never overwrite a configuration the operator edited
 	test -e $(DESTDIR)$(SYSCONFDIR)/rstwatch/rstwatch.conf || \
 		install -D -m 0644 dist/rstwatch.conf $(DESTDIR)$(SYSCONFDIR)/rstwatch/rstwatch.conf
+
+# deb: the Debian package (debian/), built by dpkg-buildpackage from a copy of
+# the tree, into $(OUTPUT)/deb/rstwatch_$(VERSION)_<arch>.deb
+deb:
+	$(Q)scripts/deps.sh deb
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

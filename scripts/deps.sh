@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   what building and running needs
 #   scripts/deps.sh test    that, plus what the test suite uses
 #   scripts/deps.sh bench   build, plus what make bench measures against and with
+#   scripts/deps.sh deb     build, plus what make deb packages and checks with
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev libpcap-dev
@@ -11,16 +12,19 @@ build_pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 test_pkgs=(iproute2 jq tcpdump shellcheck clang-format libclang-rt-dev procps nftables curl prometheus
 	python3 python3-scapy python3-yaml util-linux iptables systemd man-db
 	qemu-system-x86 busybox-static cpio)
+# make deb: Debian's packaging tools, and lintian to check the result
+deb_pkgs=(debhelper dpkg-dev lintian)
 # the peers make bench compares with, and the ordinary-traffic generators
 bench_pkgs=(iproute2 jq curl python3 procps bpftrace tcpdump linux-perf iperf3 sockperf)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
 build) ;;
-test) want+=("${test_pkgs[@]}") ;;
+test) want+=("${test_pkgs[@]}" "${deb_pkgs[@]}") ;;
+deb) want+=("${deb_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
 *)
-	echo "usage: scripts/deps.sh [build|test|bench]" >&2
+	echo "usage: scripts/deps.sh [build|test|bench|deb]" >&2
 	exit 2
 	;;
 esac

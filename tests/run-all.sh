@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: unit tests, lint, the old-kernel guest, end-to-end tests.  One closing line:
+# The whole suite: unit tests, lint, the Debian package, the old-kernel guest, end-to-end tests.  One closing line:
 # "N passed, N failed[, N skipped]".  Under CI (CI=true) a skip is a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -40,6 +40,10 @@ add "$tmp/dist" dist
 echo "== deploy/: Prometheus rules and alerts, Grafana dashboard, Kubernetes manifest"
 tests/deploy.sh 2>&1 | tee "$tmp/deploy"
 add "$tmp/deploy" deploy
+
+echo "== the Debian package: build, lintian, install, purge"
+tests/deb.sh 2>&1 | tee "$tmp/deb"
+add "$tmp/deb" deb
 
 echo "== BPF programs on crafted frames (BPF_PROG_TEST_RUN)"
 if [ "$(id -u)" -ne 0 ]; then
