@@ -338,7 +338,9 @@ test_wire_young_namespaces() {
 	T=$(mktemp -d)
 	PAIRS=()
 	trap core_cleanup EXIT
-	rw_start "$T/young.json" || return 1
+	# the kernel may still be tearing down earlier tests' hundreds of interfaces,
+	# holding the RTNL lock that every attach takes: more time to start
+	RW_START_WAIT=60 rw_start "$T/young.json" || return 1
 	for i in $(seq 20); do
 		p=rwyng$$$i
 		PAIRS+=("$p")

@@ -47,7 +47,7 @@ rw_start() {
 	"$RSTWATCH" --json -v --summary-json "$RW_OUT.summary" "$@" >"$RW_OUT" 2>"$RW_OUT.err" \
 		</dev/null &
 	RW_PID=$!
-	if ! ns_wait_line "$RW_OUT.err" 'watching' 10; then
+	if ! ns_wait_line "$RW_OUT.err" 'watching' "${RW_START_WAIT:-10}"; then
 		cat "$RW_OUT.err" >&2
 		return 1
 	fi
