@@ -19,7 +19,7 @@ static __always_inline void emit_drop(struct sk_buff *skb, const struct tcphdr *
 	__u32 facts = RSTW_F_SEGMENT;
 	struct rstw_event *e;
 
-	e = event_begin(reason);
+	e = scratch_event(reason);
 	if (!e || !tuple_from_skb(skb, e, false, tcp))
 		return;
 	if ((e->tcp_flags & (RSTW_TCP_SYN | RSTW_TCP_ACK)) == RSTW_TCP_SYN)

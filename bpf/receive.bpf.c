@@ -115,7 +115,7 @@ int BPF_PROG(receive_reset, struct sock *sk)
 	__u32 facts;
 
 	pending_flush(p);
-	e = event_begin(RSTW_REASON_NONE);
+	e = scratch_event(RSTW_REASON_NONE);
 	if (!e || !sk)
 		return 0;
 	facts = context_facts(ctx, e) | sk_facts(sk, e);

@@ -65,7 +65,7 @@ static __always_inline int handle_send(const void *ctx, struct sock *sk, struct 
 			pending_flush(p);
 		}
 	}
-	e = event_begin(reason);
+	e = scratch_event(reason);
 	if (!e)
 		return 0;
 	/*

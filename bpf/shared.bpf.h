@@ -378,11 +378,6 @@ static __always_inline struct rstw_event *scratch_event(__u32 reason)
 	return e;
 }
 
-static __always_inline struct rstw_event *event_begin(__u32 reason)
-{
-	return scratch_event(reason);
-}
-
 /* In a syscall, the task on the CPU is the actor: its cgroup is the service counted. */
 static __always_inline __u32 context_facts(const void *ctx, struct rstw_event *e)
 {

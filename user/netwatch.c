@@ -78,17 +78,17 @@ void netwatch_scan_begin(struct netwatch *nw)
 	watch_netns_dir(nw); /* again: idempotent, and catches a directory made since */
 }
 
-size_t netwatch_enter(struct netwatch *nw, uint32_t netns)
+void netwatch_enter(struct netwatch *nw, uint32_t netns)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
 	int fd;
 
 	if (nw->epfd < 0)
-		return 0;
+		return;
 	for (size_t i = 0; i < nw->n; i++) {
 		if (nw->socks[i].netns == netns) {
 			nw->socks[i].seen = true;
-			return 0;
+			return;
 		}
 	}
 	if (nw->n == nw->cap) {
@@ -96,26 +96,25 @@ size_t netwatch_enter(struct netwatch *nw, uint32_t netns)
 		struct netwatch_sock *v = realloc(nw->socks, cap * sizeof(*v));
 
 		if (!v)
-			return 0;
+			return;
 		nw->socks = v;
 		nw->cap = cap;
 	}
 	/* a netlink socket belongs to the namespace it is made in: the caller's now */
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
-		return 0;
+		return;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		close(fd);
-		return 0;
+		return;
 	}
 	watch_fd(nw, fd);
 	nw->socks[nw->n++] = (struct netwatch_sock){ .netns = netns, .fd = fd, .seen = true };
-	return 1;
 }
 
-size_t netwatch_scan_end(struct netwatch *nw)
+void netwatch_scan_end(struct netwatch *nw)
 {
-	size_t keep = 0, closed = 0;
+	size_t keep = 0;
 
 	for (size_t i = 0; i < nw->n; i++) {
 		if (nw->socks[i].seen) {
@@ -123,10 +122,8 @@ size_t netwatch_scan_end(struct netwatch *nw)
 			continue;
 		}
 		close(nw->socks[i].fd); /* closing also leaves the epoll set */
-		closed++;
 	}
 	nw->n = keep;
-	return closed;
 }
 
 size_t netwatch_fds(const struct netwatch *nw)

@@ -33,14 +33,10 @@ void netwatch_stop(struct netwatch *nw);
 
 /* A scan begins: namespaces not entered again before netwatch_scan_end are gone. */
 void netwatch_scan_begin(struct netwatch *nw);
-/*
- * Called inside namespace NETNS during a scan: watch its links from now on.
- * Returns the descriptors it newly holds (0 or 1), for the caller's budget.
- */
-size_t netwatch_enter(struct netwatch *nw, uint32_t netns);
-/* Returns the descriptors it released. */
-size_t netwatch_scan_end(struct netwatch *nw);
-/* Descriptors held for namespaces. */
+/* Called inside namespace NETNS during a scan: watch its links from now on. */
+void netwatch_enter(struct netwatch *nw, uint32_t netns);
+void netwatch_scan_end(struct netwatch *nw);
+/* Descriptors held for namespaces (the caller's budget counts them). */
 size_t netwatch_fds(const struct netwatch *nw);
 
 /*

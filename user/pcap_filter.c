@@ -98,8 +98,7 @@ static size_t rebuild(const struct rstw_event *e, uint8_t *p)
 		ip_len = IP4_HDR_LEN;
 		memset(p, 0, ip_len);
 		p[0] = 0x45;
-		p[2] = 0;
-		p[3] = IP4_HDR_LEN + TCP_HDR_LEN;
+		p[3] = IP4_HDR_LEN + TCP_HDR_LEN; /* total length, big-endian */
 		p[9] = 6; /* IPPROTO_TCP */
 		memcpy(p + 12, src, 4);
 		memcpy(p + 16, dst, 4);

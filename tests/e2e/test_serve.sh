@@ -212,9 +212,36 @@ test_serve_config() {
 		e2e_fail "bad config message: $(cat "$T/bad.err")"
 }
 
+# abort_in_cgroup CG PORT: an abort_on_close reset from a server run in cgroup CG
+abort_in_cgroup() {
+	local cg=$1 port=$2 pid
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$SRV_NS" \
+		"$RSTGEN" server abort_on_close -a "$NS_SRV_IP4" -p "$port" -n rg-server \
+		-t 4000 >"$T/srv.$port" 2>&1 </dev/null &
+	pid=$!
+	NS_BG_PIDS+=("$pid")
+	ns_wait_line "$T/srv.$port" '"listening"' 5 || return 1
+	ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_close -a "$NS_SRV_IP4" -p "$port" \
+		-n rg-client -t 4000 >/dev/null 2>&1
+	wait_exit "$pid" 5
+}
+
+# service_metric SVC DIR: its series, waited for (the event loop names a new
+# cgroup within a second; scrapes before it have no series for it)
+service_metric() {
+	local v
+	for _ in $(seq 30); do
+		v=$(metric "rstwatch_service_resets_total{service=\"$1\",direction=\"$2\"}")
+		[[ -n $v ]] && break
+		sleep 0.1
+	done
+	echo "$v"
+}
+
 # Resets by service: the server runs in a cgroup named like a systemd unit.
 test_serve_per_service() {
-	local root cg svc v pid
+	local root cg svc v port
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	svc=rstw-svc-$$.service
 	cg=$root/$svc
@@ -224,24 +251,9 @@ test_serve_per_service() {
 	rw_stop
 	serve_start || return 1
 	for port in 26500 26501; do
-		# shellcheck disable=SC2016
-		sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$SRV_NS" \
-			"$RSTGEN" server abort_on_close -a "$NS_SRV_IP4" -p "$port" -n rg-server \
-			-t 4000 >"$T/srv.$port" 2>&1 </dev/null &
-		pid=$!
-		NS_BG_PIDS+=("$pid")
-		ns_wait_line "$T/srv.$port" '"listening"' 5 || return 1
-		ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_close -a "$NS_SRV_IP4" -p "$port" \
-			-n rg-client -t 4000 >/dev/null 2>&1
-		wait_exit "$pid" 5
+		abort_in_cgroup "$cg" "$port" || return 1
 	done
-	# the event loop names a new cgroup within a second; scrapes before it have no series for it
-	for _ in $(seq 30); do
-		v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
-		[[ -n $v ]] && break
-		sleep 0.1
-	done
-	expect_eq "resets sent by $svc" "$v" 2
+	expect_eq "resets sent by $svc" "$(service_metric "$svc" sent)" 2
 	v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"received\"}")
 	expect_eq "resets received by $svc" "$v" 0
 	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" | promtool check metrics >/dev/null 2>&1 ||
@@ -252,7 +264,7 @@ test_serve_per_service() {
 # with dead containers' keys) but not its resets: the totals, summed from the
 # per-service keys, keep them.
 test_serve_expired_service_keeps_totals() {
-	local root cg svc v0 v1 v gone=0 pid
+	local root cg svc v0 v1 v gone=0
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	svc=rstw-gone-$$.service
 	cg=$root/$svc
@@ -262,22 +274,8 @@ test_serve_expired_service_keeps_totals() {
 	rw_stop
 	serve_start --expire-after 1 || return 1
 	v0=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
-	# shellcheck disable=SC2016
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$@"' "$cg" "$SRV_NS" \
-		"$RSTGEN" server abort_on_close -a "$NS_SRV_IP4" -p 26520 -n rg-server \
-		-t 4000 >"$T/srv.gone" 2>&1 </dev/null &
-	pid=$!
-	NS_BG_PIDS+=("$pid")
-	ns_wait_line "$T/srv.gone" '"listening"' 5 || return 1
-	ip netns exec "$CLI_NS" "$RSTGEN" client abort_on_close -a "$NS_SRV_IP4" -p 26520 \
-		-n rg-client -t 4000 >/dev/null 2>&1
-	wait_exit "$pid" 5
-	for _ in $(seq 30); do
-		v=$(metric "rstwatch_service_resets_total{service=\"$svc\",direction=\"sent\"}")
-		[[ -n $v ]] && break
-		sleep 0.1
-	done
-	expect_eq "resets sent by $svc" "$v" 1
+	abort_in_cgroup "$cg" 26520 || return 1
+	expect_eq "resets sent by $svc" "$(service_metric "$svc" sent)" 1
 	v1=$(metric 'rstwatch_resets_sent_total{cause="abort_on_close"}')
 	expect_eq "abort_on_close total" "$((v1 - v0))" 1
 	rmdir "$cg" || e2e_fail "cannot remove $cg"
